@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: the pure core.
+ *
+ * Hierarchical device-memory counters, effective protection, regions,
+ * per-cgroup pools and the dmem.* file formats.  Nothing in here knows
+ * about kernel versions, TTM or cgroupfs: the same sources build into the
+ * module and into the userspace test library (see include/dmem_port.h).
+ *
+ * All sizes are in bytes.  Values >= DMEM_COUNTER_MAX mean "no limit" and
+ * print as "max", like upstream's PAGE_COUNTER_MAX.
+ *
+ * Locking: the core has one internal lock for the region list and for pool
+ * creation; lookups are lock-free (RCU in the kernel).  Charge and uncharge
+ * are lock-free.  Functions that may allocate are marked "may sleep".
+ */
+#ifndef DMEM_CORE_H
+#define DMEM_CORE_H
+
+#include "dmem_port.h"
+
+/* Same value as the kernel's PAGE_COUNTER_MAX on 64-bit with 4 KiB pages. */
+#define DMEM_COUNTER_MAX	((u64)LONG_MAX / 4096)
+#define DMEM_REGION_NAME_MAX	64
+
+struct dmem_region;
+struct dmem_pool;
+
+/**
+ * struct dmem_cg - the core's view of one cgroup.
+ * @parent: parent cgroup, NULL for the root.
+ *
+ * The glue embeds this in its own per-cgroup object; the other members are
+ * private to the core.  A child holds a reference on its parent.
+ */
+struct dmem_cg {
+	struct dmem_cg *parent;
+	/* private to dmem_core.c */
+	struct list_head pools;		/* struct dmem_pool.cg_node */
+	refcount_t ref;
+	void (*release)(struct dmem_cg *cg);
+	bool offline;
+};
+
+/** enum dmem_file - the dmem.* files the core can show or write. */
+enum dmem_file {
+	DMEM_FILE_CAPACITY,	/* root only, read */
+	DMEM_FILE_CURRENT,	/* every cgroup, read */
+	DMEM_FILE_MIN,		/* non-root, read-write */
+	DMEM_FILE_LOW,		/* non-root, read-write */
+	DMEM_FILE_MAX,		/* non-root, read-write */
+	DMEM_FILE_PEAK,		/* non-root, read */
+};
+
+/* ---- cgroups ---------------------------------------------------------- */
+
+/*
+ * dmem_cg_init() - initialise @cg as a child of @parent (NULL for the root)
+ * and take a reference on @parent.  @release is called (from any context,
+ * never under the core lock) when the last reference is dropped, after the
+ * cgroup's pools are gone; it frees the glue's object.
+ */
+void dmem_cg_init(struct dmem_cg *cg, struct dmem_cg *parent,
+		  void (*release)(struct dmem_cg *cg));
+void dmem_cg_get(struct dmem_cg *cg);
+void dmem_cg_put(struct dmem_cg *cg);
+
+/*
+ * dmem_cg_offline() - the cgroup was removed (rmdir): reset every pool's
+ * min/low to 0 and max to max.  Charges stay until their buffers are freed.
+ */
+void dmem_cg_offline(struct dmem_cg *cg);
+
+/* ---- regions ---------------------------------------------------------- */
+
+/*
+ * dmem_region_register() - add a region (shown by every dmem.* file, in
+ * registration order).  @name must be 1..DMEM_REGION_NAME_MAX-1 printable
+ * characters without white space.  Returns ERR_PTR(-EEXIST) for a name in
+ * use, -EINVAL for a bad name, -ENOMEM.  @priv is the glue's cookie.
+ * May sleep.
+ */
+struct dmem_region *dmem_region_register(const char *name, u64 size,
+					 void *priv);
+
+/*
+ * dmem_region_unregister() - remove a region.  It disappears from every
+ * file at once and cannot be charged any more; pools with outstanding
+ * charges stay valid until the last uncharge, then the region and its
+ * pools are freed.  Safe against concurrent readers and writers (a write
+ * racing with it fails with -ENODEV).  May sleep.
+ */
+void dmem_region_unregister(struct dmem_region *region);
+
+const char *dmem_region_name(const struct dmem_region *region);
+u64 dmem_region_size(const struct dmem_region *region);
+void *dmem_region_priv(const struct dmem_region *region);
+
+/* ---- pools ------------------------------------------------------------ */
+
+/*
+ * dmem_pool_get() - the pool of (@cg, @region), created with its ancestors'
+ * pools if missing.  Returns a referenced pool, ERR_PTR(-ENODEV) if the
+ * region is unregistered, ERR_PTR(-ENOMEM).  May sleep.
+ */
+struct dmem_pool *dmem_pool_get(struct dmem_cg *cg, struct dmem_region *region);
+
+/* dmem_pool_find() - like dmem_pool_get() but never creates; NULL if none. */
+struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
+				 struct dmem_region *region);
+
+void dmem_pool_put(struct dmem_pool *pool);
+struct dmem_cg *dmem_pool_cg(const struct dmem_pool *pool);
+struct dmem_region *dmem_pool_region(const struct dmem_pool *pool);
+struct dmem_pool *dmem_pool_parent(const struct dmem_pool *pool);
+
+/*
+ * dmem_pool_try_charge() - charge @size bytes to @pool and its ancestors.
+ * Returns 0, or -EAGAIN when a max would be exceeded; then nothing is
+ * charged and, if @limit_pool is not NULL, *@limit_pool is the referenced
+ * pool whose max was hit (drop it with dmem_pool_put()).  A successful
+ * charge holds a reference on @pool until the matching uncharge.
+ * Lock-free, does not sleep.
+ */
+int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
+			 struct dmem_pool **limit_pool);
+
+/* dmem_pool_uncharge() - undo a successful charge of @size. */
+void dmem_pool_uncharge(struct dmem_pool *pool, u64 size);
+
+u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file);
+
+/* ---- protection (mainline 6.14 + 7.3 semantics, O(depth)) ------------- */
+
+/*
+ * dmem_evict_valuable() - may a buffer charged to @test be evicted for an
+ * allocation limited by @limit (NULL: no limit pool, the top-level
+ * ancestor is used)?  Rules as upstream dmem_cgroup_state_evict_valuable().
+ * Sets *@hit_low when the answer is no only because of low protection.
+ */
+bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
+			 bool ignore_low, bool *hit_low);
+bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool);
+bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool);
+struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
+				       struct dmem_pool *b);
+u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
+u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
+
+/* ---- dmem.* files ----------------------------------------------------- */
+
+/* Where dmem_show() sends its text: the glue passes seq_puts, tests a buffer. */
+struct dmem_printer {
+	void (*puts)(struct dmem_printer *p, const char *s);
+};
+
+/*
+ * dmem_show() - print @file for @cg: one "<region> <value>\n" line per
+ * registered region in registration order; a region without a pool prints
+ * 0 (max prints "max").
+ */
+void dmem_show(struct dmem_cg *cg, enum dmem_file file,
+	       struct dmem_printer *p);
+
+/*
+ * dmem_write_limits() - apply a write of dmem.min/low/max to @cg.
+ * @buf holds @len bytes (not necessarily NUL-terminated): one or more
+ * "<region> <value>" lines, blank lines skipped; value is "max" or a number
+ * with an optional K/M/G/T/P/E suffix.  The whole write is validated (and
+ * pools allocated) before anything is applied: an error changes nothing.
+ * Returns 0 or -EINVAL (unknown region, missing or bad value, overflow),
+ * -ENODEV (region went away during the write), -ENOMEM.  May sleep.
+ */
+int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
+		      const char *buf, size_t len);
+
+/* dmem_core_exit() - free everything at module unload (no users left). */
+void dmem_core_exit(void);
+
+#endif /* DMEM_CORE_H */
