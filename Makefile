@@ -18,7 +18,7 @@ else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check demo bench test-user vmtest
+.PHONY: all modules clean check demo bench test-user vmtest dist deb rpm test-package
 
 all: modules
 
@@ -43,4 +43,17 @@ demo:
 
 vmtest:
 	bash tests/vm/run.sh --kver $(KVER) --test $(TEST)
+
+# Packaging (outputs under build/; version from dkms.conf)
+dist:
+	bash scripts/dist.sh tarball
+
+deb:
+	bash scripts/dist.sh deb
+
+rpm:
+	bash scripts/dist.sh rpm
+
+test-package:
+	bash scripts/test-package.sh
 endif
