@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sys/types.h>
+#include <sched.h>
 
 typedef uint64_t u64;
 typedef int64_t s64;
