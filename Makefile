@@ -9,7 +9,9 @@ obj-m := dmem_backport.o
 
 dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
-		   src/ttm_dmem_evict.o
+		   src/ttm_dmem.o \
+		   src/ttm_dmem_evict.o \
+		   src/compat/ttm_compat.o
 
 ccflags-y += -I$(src)/include -I$(src)/src
 
