@@ -25,8 +25,10 @@
  *    app.slice against background.slice).
  *  - aggressive protection (7.3): an evictor below its own effective min
  *    may take low-protected buffers from the first pass on.
- * Buffers we did not charge (allocated before the module loaded) and
- * buffers of other regions are always candidates, as without the module.
+ * Buffers we did not charge (allocated before the module loaded) are
+ * candidates as without the module, except for an allocation that hit a
+ * dmem.max: it may only evict inside the limited subtree (as upstream,
+ * where an uncharged buffer is outside every pool).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -80,8 +82,11 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 
 	dmem_ttm_track_lock();
 	test = dmem_ttm_res_pool_locked(res);
-	if (test && ctx->charge_pool &&
-	    dmem_pool_region(test) == dmem_pool_region(ctx->charge_pool))
+	if (!test)
+		/* Not ours: only a max-limited allocation must leave it. */
+		ok = !ctx->limit_pool;
+	else if (ctx->charge_pool &&
+		 dmem_pool_region(test) == dmem_pool_region(ctx->charge_pool))
 		ok = dmem_evict_valuable(dmem_ttm_protection_root(ctx, test),
 					 test, ctx->ignore_low, &hit_low);
 	dmem_ttm_track_unlock();
