@@ -44,7 +44,7 @@ fail_hooks:
 	dmem_hook_sync();
 	dmem_hooks_exit();
 fail:
-	/* dmem_core_exit(): added once the core lands on main */
+	dmem_core_exit();
 	pr_err("not loaded (%d)\n", err);
 	return err;
 }
@@ -56,7 +56,7 @@ static void __exit dmem_backport_exit(void)
 	/* every hook is removed: let the last callers leave our code */
 	dmem_hook_sync();
 	dmem_hooks_exit();
-	/* dmem_core_exit(): added once the core lands on main */
+	dmem_core_exit();
 	pr_info("unloaded\n");
 }
 

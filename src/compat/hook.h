@@ -23,7 +23,7 @@
  *
  *	static DMEM_HOOK_STUB int orig_foo(int a)
  *	{
- *		return -ENOSYS;		// only if the redirection is missing
+ *		return -EOPNOTSUPP;	// only if the redirection is missing
  *	}
  *
  *	static struct dmem_hook foo_hook;
