@@ -65,7 +65,7 @@ static void bufp_puts(struct dmem_printer *p, const char *s)
 
 static const char *show(struct dmem_cg *cg, enum dmem_file file)
 {
-	static struct bufp b;
+	static __thread struct bufp b;
 
 	b.p.puts = bufp_puts;
 	b.len = 0;
@@ -1054,7 +1054,7 @@ struct ct_shared {
 	struct dmem_pool *pool[CT_NODES];
 	int parent[CT_NODES];
 	struct dmem_region *r;
-	volatile int stop;
+	int stop;	/* __atomic accesses */
 };
 
 struct ct_thread {
@@ -1107,7 +1107,7 @@ static void *ct_writer(void *arg)
 	struct ct_shared *sh = arg;
 	unsigned long long seed = 12345;
 
-	while (!sh->stop) {
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
 		int k;
 
 		seed ^= seed << 13;
@@ -1151,7 +1151,7 @@ static void test_concurrent_charge_uncharge(void)
 	}
 	for (i = 0; i < CT_THREADS; i++)
 		pthread_join(th[i].tid, NULL);
-	sh.stop = 1;
+	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(writer, NULL);
 
 	for (i = 0; i < CT_THREADS; i++)
