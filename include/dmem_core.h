@@ -35,7 +35,7 @@ struct dmem_pool;
  */
 struct dmem_cg {
 	struct dmem_cg *parent;
-	/* private to dmem_core.c */
+	/* private: used by dmem_core.c only */
 	struct list_head pools;		/* struct dmem_pool.cg_node */
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
