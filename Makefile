@@ -11,6 +11,8 @@ dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
 		   src/compat/hook.o \
+		   src/compat/ttm_compat.o \
+		   src/ttm_dmem.o \
 		   src/ttm_dmem_evict.o
 
 ccflags-y += -I$(src)/include -I$(src)/src

@@ -65,7 +65,7 @@ static void bufp_puts(struct dmem_printer *p, const char *s)
 
 static const char *show(struct dmem_cg *cg, enum dmem_file file)
 {
-	static struct bufp b;
+	static __thread struct bufp b;
 
 	b.p.puts = bufp_puts;
 	b.len = 0;
@@ -347,14 +347,11 @@ static void test_common_ancestor_root_edge(void)
 	/* by is fully min-protected, yet the root common ancestor says yes */
 	CHECK(!dmem_evict_valuable(NULL, pby, true, NULL));
 	CHECK(dmem_evict_valuable(anc, pby, true, NULL));
-	dmem_pool_put(anc);
 
 	anc = dmem_common_ancestor(pax, pa);
 	CHECK(anc == pa);
-	dmem_pool_put(anc);
 	anc = dmem_common_ancestor(pax, pax);
 	CHECK(anc == pax);
-	dmem_pool_put(anc);
 	CHECK(dmem_common_ancestor(NULL, pax) == NULL);
 	CHECK(dmem_common_ancestor(pax, pool_of(ax, r2)) == NULL);
 
@@ -1054,7 +1051,7 @@ struct ct_shared {
 	struct dmem_pool *pool[CT_NODES];
 	int parent[CT_NODES];
 	struct dmem_region *r;
-	volatile int stop;
+	int stop;	/* __atomic accesses */
 };
 
 struct ct_thread {
@@ -1107,7 +1104,7 @@ static void *ct_writer(void *arg)
 	struct ct_shared *sh = arg;
 	unsigned long long seed = 12345;
 
-	while (!sh->stop) {
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
 		int k;
 
 		seed ^= seed << 13;
@@ -1151,7 +1148,7 @@ static void test_concurrent_charge_uncharge(void)
 	}
 	for (i = 0; i < CT_THREADS; i++)
 		pthread_join(th[i].tid, NULL);
-	sh.stop = 1;
+	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(writer, NULL);
 
 	for (i = 0; i < CT_THREADS; i++)
