@@ -11,9 +11,23 @@ obj-m := dmem_backport.o
 
 dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
+		   src/dmem_cgroupfs.o \
+		   src/compat/hook.o \
+		   src/compat/ttm_compat.o \
+		   src/ttm_dmem.o \
 		   src/ttm_dmem_evict.o
 
 ccflags-y += -I$(src)/include -I$(src)/src
+
+# MODULE_VERSION comes from dkms.conf's PACKAGE_VERSION (single source).
+DMEM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(src)/dkms.conf)
+ccflags-y += -DDMEM_VERSION='"$(DMEM_VERSION)"'
+
+# The TTM side provides dmem_ttm_init()/dmem_ttm_exit() in src/ttm_dmem.c;
+# without it the module builds with no-op stubs (src/dmem_ttm.h).
+ifeq ($(wildcard $(src)/src/ttm_dmem.c),)
+ccflags-y += -DDMEM_TTM_STUB
+endif
 
 else
 # ---------------------------------------------------------------- developer

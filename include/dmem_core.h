@@ -35,7 +35,7 @@ struct dmem_pool;
  */
 struct dmem_cg {
 	struct dmem_cg *parent;
-	/* private to dmem_core.c */
+	/* private: used by dmem_core.c only */
 	struct list_head pools;		/* struct dmem_pool.cg_node */
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
@@ -68,6 +68,10 @@ void dmem_cg_put(struct dmem_cg *cg);
 /*
  * dmem_cg_offline() - the cgroup was removed (rmdir): reset every pool's
  * min/low to 0 and max to max.  Charges stay until their buffers are freed.
+ * The pools are unlinked (dmem_pool_find() finds none, dmem_pool_get()
+ * returns -ENODEV, dmem_show() prints defaults); call it once, before the
+ * glue's final dmem_cg_put().  Pools hold references on their cgroup, so
+ * @release runs only after the last charge of the cgroup is gone.
  */
 void dmem_cg_offline(struct dmem_cg *cg);
 
@@ -125,7 +129,12 @@ struct dmem_pool *dmem_pool_parent(const struct dmem_pool *pool);
 int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 			 struct dmem_pool **limit_pool);
 
-/* dmem_pool_uncharge() - undo a successful charge of @size. */
+/*
+ * dmem_pool_uncharge() - undo a successful charge of @size.  Lock-free,
+ * does not sleep, may free @pool (and, after an unregister or offline, its
+ * ancestors) when this was the last charge: do not touch @pool afterwards
+ * unless you hold your own reference.
+ */
 void dmem_pool_uncharge(struct dmem_pool *pool, u64 size);
 
 u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file);
@@ -142,8 +151,20 @@ bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 			 bool ignore_low, bool *hit_low);
 bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool);
 bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool);
+/*
+ * dmem_common_ancestor() - nearest pool that is @a, @b or an ancestor of
+ * both (7.3 dmem_cgroup_get_common_ancestor()).  Returns a REFERENCED pool
+ * (dmem_pool_put() it), NULL if either is NULL or the regions differ.
+ * Never allocates or sleeps.
+ */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 				       struct dmem_pool *b);
+/*
+ * Effective protection of @pool relative to @root (an ancestor, NULL: the
+ * topmost).  0 when @pool == @root, @root is not an ancestor, or @pool has
+ * no usage.  Does not sleep.  below_min/below_low are false for @root
+ * itself and for top-level pools, as upstream.
+ */
 u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
 
@@ -174,7 +195,19 @@ void dmem_show(struct dmem_cg *cg, enum dmem_file file,
 int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
 		      const char *buf, size_t len);
 
-/* dmem_core_exit() - free everything at module unload (no users left). */
+/*
+ * dmem_parse_value() - parse one limit value as dmem_write_limits() does:
+ * "max" or a number (memparse() syntax, K/M/G/T/P/E suffix, nothing may
+ * follow).  Values above DMEM_COUNTER_MAX are clamped to it.  Returns 0, or
+ * -EINVAL for no digits, trailing characters or 64-bit overflow.
+ */
+int dmem_parse_value(const char *s, u64 *out);
+
+/*
+ * dmem_core_exit() - free everything at module unload (no users left):
+ * unregisters regions the glue left registered (their pointers are dead
+ * afterwards) and waits for deferred frees.
+ */
 void dmem_core_exit(void);
 
 #endif /* DMEM_CORE_H */

@@ -18,6 +18,12 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/err.h>
+#include <linux/ctype.h>
+#include <linux/rcupdate.h>
+#include <linux/math64.h>
+#include <linux/bug.h>
+#include <linux/printk.h>
+#include <linux/overflow.h>
 #else
 #include "port_user.h"
 #endif

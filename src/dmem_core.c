@@ -1,5 +1,1140 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmem-backport: the pure core (placeholder until the core work lands).
+ * dmem-backport: the pure core.
+ *
+ * Hierarchical byte counters with min/low/max/peak, effective protection
+ * computed along the path from a root to a pool (O(depth)), regions,
+ * lazily created per-cgroup pools and the dmem.* file formats.
+ *
+ * Semantics follow upstream kernel/cgroup/dmem.c (6.14, plus the 7.3
+ * protection helpers) and mm/page_counter.c (6.11+, recursive protection);
+ * the code is our own.
+ *
+ * Lifetime and locking
+ * --------------------
+ * dmem_lock (a spinlock, never held while sleeping or while calling back
+ * into the glue) protects the region list and every pool list.  Readers
+ * walk the lists under RCU; objects are freed with kfree_rcu().
+ *
+ * References on a pool: one while it is linked in its cgroup's and
+ * region's lists, one per child pool, one while its usage is non-zero
+ * (taken by the charge that moves usage away from zero, dropped by the
+ * uncharge that brings it back), plus the callers' own references.  A pool
+ * holds references on its parent pool, its region and its cgroup, so a
+ * charged pool keeps its whole ancestry alive.  Pools are unlinked when
+ * their cgroup goes offline or their region is unregistered, and freed
+ * when the last reference goes, typically with the last uncharge.  None of
+ * the release paths takes dmem_lock, so uncharge may run in atomic context.
  */
 #include "dmem_core.h"
+
+/**
+ * struct dmem_region - a device memory region (e.g. one VRAM manager).
+ * @node: entry in dmem_regions (RCU).
+ * @pools: every linked pool of this region (dmem_lock).
+ * @ref: registration reference + one per pool + transient users.
+ * @unregistered: set under dmem_lock by dmem_region_unregister().
+ * @size: capacity in bytes.
+ * @priv: the glue's cookie.
+ * @rcu: deferred freeing.
+ * @name: the name shown in the dmem.* files.
+ */
+struct dmem_region {
+	struct list_head node;
+	struct list_head pools;
+	refcount_t ref;
+	bool unregistered;
+	u64 size;
+	void *priv;
+	struct rcu_head rcu;
+	char name[DMEM_REGION_NAME_MAX];
+};
+
+/**
+ * struct dmem_pool - the counter of one (cgroup, region) pair.
+ * @cg: owning cgroup (referenced).
+ * @region: region (referenced).
+ * @parent: pool of the parent cgroup for the same region (referenced).
+ * @cg_node: entry in @cg->pools (RCU).
+ * @region_node: entry in @region->pools (dmem_lock).
+ * @ref: see the top of this file.
+ * @usage: bytes charged here and below.
+ * @min: configured dmem.min.
+ * @low: configured dmem.low.
+ * @max: configured dmem.max.
+ * @peak: high-water mark of @usage.
+ * @min_usage: this pool's protected usage, min(usage, min), as last
+ *	propagated into the parent's @children_min_usage.
+ * @low_usage: same for low.
+ * @children_min_usage: sum of the children's @min_usage.
+ * @children_low_usage: sum of the children's @low_usage.
+ * @rcu: deferred freeing.
+ */
+struct dmem_pool {
+	struct dmem_cg *cg;
+	struct dmem_region *region;
+	struct dmem_pool *parent;
+	struct list_head cg_node;
+	struct list_head region_node;
+	refcount_t ref;
+
+	atomic64_t usage;
+	u64 min;
+	u64 low;
+	u64 max;
+	atomic64_t peak;
+	atomic64_t min_usage;
+	atomic64_t low_usage;
+	atomic64_t children_min_usage;
+	atomic64_t children_low_usage;
+
+	struct rcu_head rcu;
+};
+
+static DEFINE_SPINLOCK(dmem_lock);
+static LIST_HEAD(dmem_regions);
+
+/* ---- cgroups ----------------------------------------------------------- */
+
+void dmem_cg_init(struct dmem_cg *cg, struct dmem_cg *parent,
+		  void (*release)(struct dmem_cg *cg))
+{
+	cg->parent = parent;
+	INIT_LIST_HEAD(&cg->pools);
+	refcount_set(&cg->ref, 1);
+	cg->release = release;
+	cg->offline = false;
+	if (parent)
+		dmem_cg_get(parent);
+}
+
+void dmem_cg_get(struct dmem_cg *cg)
+{
+	refcount_inc(&cg->ref);
+}
+
+void dmem_cg_put(struct dmem_cg *cg)
+{
+	while (cg && refcount_dec_and_test(&cg->ref)) {
+		struct dmem_cg *parent = cg->parent;
+
+		WARN_ON_ONCE(!list_empty(&cg->pools));
+		if (cg->release)
+			cg->release(cg);
+		cg = parent;
+	}
+}
+
+/* ---- regions ----------------------------------------------------------- */
+
+static void dmem_region_put(struct dmem_region *region)
+{
+	if (refcount_dec_and_test(&region->ref))
+		kfree_rcu(region, rcu);
+}
+
+static bool dmem_region_name_valid(const char *name)
+{
+	size_t len = strnlen(name, DMEM_REGION_NAME_MAX);
+	size_t i;
+
+	if (len == 0 || len >= DMEM_REGION_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c <= ' ' || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Caller holds dmem_lock or rcu_read_lock(). */
+static struct dmem_region *dmem_region_lookup(const char *name, size_t len)
+{
+	struct dmem_region *region;
+
+	list_for_each_entry_rcu(region, &dmem_regions, node) {
+		if (strlen(region->name) == len &&
+		    !memcmp(region->name, name, len))
+			return region;
+	}
+	return NULL;
+}
+
+struct dmem_region *dmem_region_register(const char *name, u64 size,
+					 void *priv)
+{
+	struct dmem_region *region;
+
+	if (!name || !dmem_region_name_valid(name))
+		return ERR_PTR(-EINVAL);
+
+	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	if (!region)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&region->pools);
+	refcount_set(&region->ref, 1);
+	region->size = size;
+	region->priv = priv;
+	strscpy(region->name, name, sizeof(region->name));
+
+	spin_lock(&dmem_lock);
+	if (dmem_region_lookup(name, strlen(name))) {
+		spin_unlock(&dmem_lock);
+		kfree(region);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail_rcu(&region->node, &dmem_regions);
+	spin_unlock(&dmem_lock);
+	return region;
+}
+
+static void dmem_pool_put_list(struct list_head *list);
+static void dmem_pool_reset_limits(struct dmem_pool *pool);
+
+/* Unlink @pool from both lists onto @dead; dmem_lock held. */
+static void dmem_pool_unlink(struct dmem_pool *pool, struct list_head *dead)
+{
+	list_del_rcu(&pool->cg_node);
+	list_move_tail(&pool->region_node, dead);
+}
+
+void dmem_region_unregister(struct dmem_region *region)
+{
+	struct dmem_pool *pool, *next;
+	LIST_HEAD(dead);
+
+	if (IS_ERR_OR_NULL(region))
+		return;
+
+	spin_lock(&dmem_lock);
+	if (region->unregistered) {
+		spin_unlock(&dmem_lock);
+		return;
+	}
+	WRITE_ONCE(region->unregistered, true);
+	list_del_rcu(&region->node);
+	list_for_each_entry_safe(pool, next, &region->pools, region_node)
+		dmem_pool_unlink(pool, &dead);
+	spin_unlock(&dmem_lock);
+
+	/* Pools with charges live on until their last uncharge. */
+	dmem_pool_put_list(&dead);
+	dmem_region_put(region);
+}
+
+const char *dmem_region_name(const struct dmem_region *region)
+{
+	return region->name;
+}
+
+u64 dmem_region_size(const struct dmem_region *region)
+{
+	return region->size;
+}
+
+void *dmem_region_priv(const struct dmem_region *region)
+{
+	return region->priv;
+}
+
+/* ---- counters (page_counter semantics, in bytes) ---------------------- */
+
+/*
+ * Keep @pool's protected usage and its parent's children sums in step with
+ * @usage.  The common case (no min/low configured, nothing propagated
+ * before) costs two plain loads and no atomic read-modify-write; likewise
+ * when the protected value did not change.
+ */
+static void dmem_propagate_one(atomic64_t *mine, atomic64_t *sum,
+			       u64 setting, u64 usage)
+{
+	u64 prot, old;
+
+	if (!setting && !atomic64_read(mine))
+		return;
+	prot = min(usage, setting);
+	if ((u64)atomic64_read(mine) == prot)
+		return;
+	old = atomic64_xchg(mine, prot);
+	if (prot != old)
+		atomic64_add((s64)(prot - old), sum);
+}
+
+static void dmem_propagate_protected(struct dmem_pool *pool, u64 usage)
+{
+	struct dmem_pool *parent = pool->parent;
+
+	if (!parent)
+		return;
+	dmem_propagate_one(&pool->min_usage, &parent->children_min_usage,
+			   READ_ONCE(pool->min), usage);
+	dmem_propagate_one(&pool->low_usage, &parent->children_low_usage,
+			   READ_ONCE(pool->low), usage);
+}
+
+static void dmem_pool_get_ref(struct dmem_pool *pool)
+{
+	refcount_inc(&pool->ref);
+}
+
+/* Remove @size from one level; returns true if usage dropped to zero. */
+static bool dmem_level_uncharge(struct dmem_pool *pool, u64 size)
+{
+	s64 usage = atomic64_sub_return((s64)size, &pool->usage);
+
+	if (WARN_ON_ONCE(usage < 0)) {
+		/* Unbalanced uncharge: clamp like page_counter_cancel(). */
+		atomic64_set(&pool->usage, 0);
+		usage = 0;
+	}
+	dmem_propagate_protected(pool, usage);
+	return usage == 0;
+}
+
+/*
+ * Undo @size on @pool and its ancestors below @stop.  Each level whose
+ * usage returns to zero drops the reference its usage held; a freed child
+ * drops its reference on the parent, which is still pinned by its own
+ * non-zero usage until we reach it.
+ */
+static void dmem_uncharge_levels(struct dmem_pool *pool,
+				 struct dmem_pool *stop, u64 size)
+{
+	while (pool != stop) {
+		struct dmem_pool *parent = pool->parent;
+
+		if (dmem_level_uncharge(pool, size))
+			dmem_pool_put(pool);
+		pool = parent;
+	}
+}
+
+int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
+			 struct dmem_pool **limit_pool)
+{
+	struct dmem_pool *c;
+
+	if (limit_pool)
+		*limit_pool = NULL;
+	if (!size)
+		return 0;
+	if (size > DMEM_COUNTER_MAX)
+		size = DMEM_COUNTER_MAX;
+
+	for (c = pool; c; c = c->parent) {
+		s64 usage = atomic64_add_return((s64)size, &c->usage);
+
+		if (unlikely((u64)usage == size))
+			dmem_pool_get_ref(c);	/* usage left zero */
+		/*
+		 * Like page_counter_try_charge(): add first, then check; a
+		 * racing charge may see the sum briefly above max and fail.
+		 */
+		if (unlikely((u64)usage > READ_ONCE(c->max))) {
+			if (dmem_level_uncharge(c, size))
+				dmem_pool_put(c);
+			dmem_uncharge_levels(pool, c, size);
+			if (limit_pool) {
+				dmem_pool_get_ref(c);
+				*limit_pool = c;
+			}
+			return -EAGAIN;
+		}
+		dmem_propagate_protected(c, usage);
+		if ((u64)usage > (u64)atomic64_read(&c->peak))
+			atomic64_set(&c->peak, usage);
+	}
+	return 0;
+}
+
+void dmem_pool_uncharge(struct dmem_pool *pool, u64 size)
+{
+	if (!pool || !size)
+		return;
+	if (size > DMEM_COUNTER_MAX)
+		size = DMEM_COUNTER_MAX;
+	dmem_uncharge_levels(pool, NULL, size);
+}
+
+static u64 dmem_clamp(u64 val)
+{
+	return min_t(u64, val, DMEM_COUNTER_MAX);
+}
+
+static void dmem_pool_set_min(struct dmem_pool *pool, u64 val)
+{
+	WRITE_ONCE(pool->min, dmem_clamp(val));
+	dmem_propagate_protected(pool, atomic64_read(&pool->usage));
+}
+
+static void dmem_pool_set_low(struct dmem_pool *pool, u64 val)
+{
+	WRITE_ONCE(pool->low, dmem_clamp(val));
+	dmem_propagate_protected(pool, atomic64_read(&pool->usage));
+}
+
+/*
+ * dmem.max below the current usage: as upstream 7.3 (and memory.max), the
+ * new max is stored at once and the write succeeds; further charges fail
+ * until usage drops.  Asking the driver to reclaim down to the new max is
+ * the glue's business (it knows the region's TTM manager), not the core's.
+ * Up to 7.2 upstream silently kept the old max instead.
+ */
+static void dmem_pool_set_max(struct dmem_pool *pool, u64 val)
+{
+	WRITE_ONCE(pool->max, dmem_clamp(val));
+}
+
+static void dmem_pool_reset_limits(struct dmem_pool *pool)
+{
+	dmem_pool_set_min(pool, 0);
+	dmem_pool_set_low(pool, 0);
+	dmem_pool_set_max(pool, DMEM_COUNTER_MAX);
+}
+
+u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file)
+{
+	switch (file) {
+	case DMEM_FILE_CAPACITY:
+		return pool->region->size;
+	case DMEM_FILE_CURRENT:
+		return atomic64_read(&pool->usage);
+	case DMEM_FILE_MIN:
+		return READ_ONCE(pool->min);
+	case DMEM_FILE_LOW:
+		return READ_ONCE(pool->low);
+	case DMEM_FILE_MAX:
+		return READ_ONCE(pool->max);
+	case DMEM_FILE_PEAK:
+		return atomic64_read(&pool->peak);
+	}
+	return 0;
+}
+
+/* ---- pools ------------------------------------------------------------- */
+
+static void dmem_pool_free(struct dmem_pool *pool)
+{
+	dmem_region_put(pool->region);
+	dmem_cg_put(pool->cg);
+	kfree_rcu(pool, rcu);
+}
+
+void dmem_pool_put(struct dmem_pool *pool)
+{
+	while (pool && refcount_dec_and_test(&pool->ref)) {
+		struct dmem_pool *parent = pool->parent;
+
+		dmem_pool_free(pool);
+		pool = parent;
+	}
+}
+
+static void dmem_pool_put_list(struct list_head *list)
+{
+	struct dmem_pool *pool, *next;
+
+	list_for_each_entry_safe(pool, next, list, region_node) {
+		INIT_LIST_HEAD(&pool->region_node);
+		dmem_pool_put(pool);
+	}
+}
+
+/* Caller holds rcu_read_lock() or dmem_lock. */
+static struct dmem_pool *dmem_pool_lookup(struct dmem_cg *cg,
+					  struct dmem_region *region)
+{
+	struct dmem_pool *pool;
+
+	list_for_each_entry_rcu(pool, &cg->pools, cg_node) {
+		if (pool->region == region)
+			return pool;
+	}
+	return NULL;
+}
+
+struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
+				 struct dmem_region *region)
+{
+	struct dmem_pool *pool;
+
+	rcu_read_lock();
+	pool = dmem_pool_lookup(cg, region);
+	if (pool && !refcount_inc_not_zero(&pool->ref))
+		pool = NULL;
+	rcu_read_unlock();
+	return pool;
+}
+
+static bool dmem_cg_has_pool(struct dmem_cg *cg, struct dmem_region *region)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = dmem_pool_lookup(cg, region);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Create and link the pool of @cg for @region; @parent is the referenced
+ * pool of @cg->parent (NULL for the root), consumed.  Returns a referenced
+ * pool, possibly one that a racing creator linked first.
+ */
+static struct dmem_pool *dmem_pool_create(struct dmem_cg *cg,
+					  struct dmem_region *region,
+					  struct dmem_pool *parent)
+{
+	struct dmem_pool *pool, *old;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool) {
+		dmem_pool_put(parent);
+		return ERR_PTR(-ENOMEM);
+	}
+	pool->cg = cg;
+	pool->region = region;
+	pool->parent = parent;
+	INIT_LIST_HEAD(&pool->region_node);
+	/* one for the lists, one for the caller */
+	refcount_set(&pool->ref, 2);
+	pool->max = DMEM_COUNTER_MAX;
+
+	spin_lock(&dmem_lock);
+	if (region->unregistered || cg->offline) {
+		spin_unlock(&dmem_lock);
+		kfree(pool);
+		dmem_pool_put(parent);
+		return ERR_PTR(-ENODEV);
+	}
+	old = dmem_pool_lookup(cg, region);
+	if (old) {
+		/* linked pools always hold their list reference */
+		dmem_pool_get_ref(old);
+		spin_unlock(&dmem_lock);
+		kfree(pool);
+		dmem_pool_put(parent);
+		return old;
+	}
+	refcount_inc(&region->ref);
+	dmem_cg_get(cg);
+	list_add_tail(&pool->region_node, &region->pools);
+	list_add_tail_rcu(&pool->cg_node, &cg->pools);
+	spin_unlock(&dmem_lock);
+	return pool;
+}
+
+struct dmem_pool *dmem_pool_get(struct dmem_cg *cg, struct dmem_region *region)
+{
+	might_sleep();
+	for (;;) {
+		struct dmem_pool *pool, *parent = NULL;
+		struct dmem_cg *top = cg;
+
+		pool = dmem_pool_find(cg, region);
+		if (pool)
+			return pool;
+		if (READ_ONCE(region->unregistered) || READ_ONCE(cg->offline))
+			return ERR_PTR(-ENODEV);
+
+		/* Topmost cgroup on the path whose pool is missing. */
+		while (top->parent && !dmem_cg_has_pool(top->parent, region))
+			top = top->parent;
+		if (top->parent) {
+			parent = dmem_pool_find(top->parent, region);
+			if (!parent)
+				continue;	/* raced with an unlink */
+		}
+		pool = dmem_pool_create(top, region, parent);
+		if (IS_ERR(pool) || top == cg)
+			return pool;
+		dmem_pool_put(pool);	/* stays linked; go one level down */
+	}
+}
+
+struct dmem_cg *dmem_pool_cg(const struct dmem_pool *pool)
+{
+	return pool->cg;
+}
+
+struct dmem_region *dmem_pool_region(const struct dmem_pool *pool)
+{
+	return pool->region;
+}
+
+struct dmem_pool *dmem_pool_parent(const struct dmem_pool *pool)
+{
+	return pool->parent;
+}
+
+void dmem_cg_offline(struct dmem_cg *cg)
+{
+	struct dmem_pool *pool, *next;
+	LIST_HEAD(dead);
+
+	spin_lock(&dmem_lock);
+	WRITE_ONCE(cg->offline, true);
+	list_for_each_entry_safe(pool, next, &cg->pools, cg_node) {
+		dmem_pool_reset_limits(pool);
+		dmem_pool_unlink(pool, &dead);
+	}
+	spin_unlock(&dmem_lock);
+	dmem_pool_put_list(&dead);
+}
+
+/* ---- effective protection --------------------------------------------- */
+
+/*
+ * One step of the recursive-protection formula (page_counter semantics
+ * with recursive_protection = true).  Products are computed exactly in 128
+ * bits: counters hold bytes here, and upstream's unsigned long products can
+ * wrap for values above 4 GiB; wherever upstream does not wrap, the results
+ * are identical.
+ */
+/* a * b / c, exact; the 128-bit path only when the product overflows */
+static u64 dmem_mul_div(u64 a, u64 b, u64 c)
+{
+	u64 prod;
+
+	if (likely(!check_mul_overflow(a, b, &prod)))
+		return prod / c;
+	return mul_u64_u64_div_u64(a, b, c);
+}
+
+static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
+			       u64 parent_effective, u64 siblings_protected)
+{
+	u64 prot = min(usage, setting);
+	u64 ep = prot;
+
+	if (siblings_protected > parent_effective)
+		return dmem_mul_div(prot, parent_effective, siblings_protected);
+
+	if (parent_effective > siblings_protected &&
+	    parent_usage > siblings_protected && usage > prot)
+		ep += dmem_mul_div(parent_effective - siblings_protected,
+				   usage - prot, parent_usage - siblings_protected);
+	return ep;
+}
+
+struct dmem_eff {
+	u64 min;
+	u64 low;
+};
+
+/* Effective values of @pool given its parent's, relative to @root. */
+static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
+			  struct dmem_eff *eff)
+{
+	struct dmem_pool *parent = pool->parent;
+	u64 usage = atomic64_read(&pool->usage);
+	u64 parent_usage;
+
+	if (!usage) {
+		/* Upstream leaves stale values; any value decides alike. */
+		eff->min = 0;
+		eff->low = 0;
+		return;
+	}
+	if (parent == root) {
+		eff->min = READ_ONCE(pool->min);
+		eff->low = READ_ONCE(pool->low);
+		return;
+	}
+	parent_usage = atomic64_read(&parent->usage);
+	eff->min = dmem_effective_step(usage, parent_usage, READ_ONCE(pool->min),
+				       eff->min,
+				       atomic64_read(&parent->children_min_usage));
+	eff->low = dmem_effective_step(usage, parent_usage, READ_ONCE(pool->low),
+				       eff->low,
+				       atomic64_read(&parent->children_low_usage));
+}
+
+#define DMEM_PATH_FAST	32
+
+/*
+ * dmem_calc_protection() - effective min and low of @pool relative to
+ * @root (an ancestor of @pool, @pool itself, or NULL for the topmost
+ * ancestor).
+ *
+ * A pool's effective protection depends only on its ancestors' (and their
+ * children sums, which the counters maintain), so instead of upstream's
+ * pre-order walk over the whole subtree of @root we go down the path from
+ * @root to @pool: O(depth).  One walk up collects the path (and checks
+ * that @root is an ancestor); paths longer than DMEM_PATH_FAST are walked
+ * again per level instead (O(depth^2), no allocation, no recursion).
+ *
+ * Return: false if @root is neither @pool nor one of its ancestors.
+ */
+static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
+				 struct dmem_eff *eff)
+{
+	struct dmem_pool *path[DMEM_PATH_FAST];
+	struct dmem_pool *p;
+	unsigned int n = 0, up;
+
+	eff->min = 0;
+	eff->low = 0;
+	for (p = pool; p != root; p = p->parent) {
+		if (!p->parent) {
+			if (root)
+				return false;
+			root = p;	/* the topmost ancestor */
+			break;
+		}
+		if (n < DMEM_PATH_FAST)
+			path[n] = p;
+		n++;
+	}
+
+	/*
+	 * Once a level has no effective protection at all, every pool below
+	 * it gets none either (its own claim makes the siblings' sum exceed
+	 * the parent's zero, which scales it to zero): stop early.
+	 */
+	if (n <= DMEM_PATH_FAST) {
+		while (n) {
+			dmem_eff_next(root, path[--n], eff);
+			if (!eff->min && !eff->low)
+				return true;
+		}
+		return true;
+	}
+	while (n) {
+		for (p = pool, up = --n; up; up--)
+			p = p->parent;
+		dmem_eff_next(root, p, eff);
+		if (!eff->min && !eff->low)
+			return true;
+	}
+	return true;
+}
+
+/**
+ * dmem_effective_min() - effective min of @pool relative to @root.
+ * @root: an ancestor of @pool, or NULL for the topmost ancestor.
+ * @pool: the pool.
+ *
+ * Return: the effective min; 0 when @pool is @root, @root is not an
+ * ancestor, or @pool has no usage.
+ */
+u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
+{
+	struct dmem_eff eff;
+
+	if (!dmem_calc_protection(root, pool, &eff))
+		return 0;
+	return eff.min;
+}
+
+/* dmem_effective_low() - as dmem_effective_min(), for low. */
+u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
+{
+	struct dmem_eff eff;
+
+	if (!dmem_calc_protection(root, pool, &eff))
+		return 0;
+	return eff.low;
+}
+
+/**
+ * dmem_evict_valuable() - may a buffer charged to @test be evicted?
+ * @limit: pool whose max was hit, or NULL (then @test's topmost ancestor
+ *	is the root of the protection calculation).
+ * @test: pool the candidate buffer is charged to.
+ * @ignore_low: second pass, low protection no longer counts.
+ * @hit_low: set to true when the answer is no only because of low.
+ *
+ * Rules of upstream dmem_cgroup_state_evict_valuable(): the limit pool
+ * itself is always fair game; a limit in the root cgroup allows anything
+ * (before protection is looked at, also when @test is protected); a pool
+ * outside the limit's subtree is not a candidate; otherwise usage at or
+ * below effective min protects, and so does effective low unless
+ * @ignore_low.
+ *
+ * Return: true if the buffer may be evicted.
+ */
+bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
+			 bool ignore_low, bool *hit_low)
+{
+	struct dmem_eff eff;
+	u64 used;
+
+	if (limit == test || !test)
+		return true;
+	if (limit && !limit->parent)
+		return true;
+	/* false also when @test is outside the limit's subtree */
+	if (!dmem_calc_protection(limit, test, &eff))
+		return false;
+	used = atomic64_read(&test->usage);
+	if (used <= eff.min)
+		return false;
+	if (!ignore_low && used <= eff.low) {
+		if (hit_low)
+			*hit_low = true;
+		return false;
+	}
+	return true;
+}
+
+/* Shared part of dmem_below_min() and dmem_below_low() (7.3 semantics). */
+static bool dmem_below(struct dmem_pool *root, struct dmem_pool *pool,
+		       bool low)
+{
+	struct dmem_eff eff;
+
+	if (!pool || root == pool || !pool->parent)
+		return false;
+	if (!dmem_calc_protection(root, pool, &eff))
+		return false;
+	return (u64)atomic64_read(&pool->usage) <= (low ? eff.low : eff.min);
+}
+
+/**
+ * dmem_below_min() - is @pool's usage within its effective min?
+ * @root: root of the calculation (an ancestor), NULL for the topmost.
+ * @pool: pool to test.
+ *
+ * Return: false for @root itself and for top-level pools, as upstream.
+ */
+bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool)
+{
+	return dmem_below(root, pool, false);
+}
+
+/** dmem_below_low() - as dmem_below_min(), for low. */
+bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool)
+{
+	return dmem_below(root, pool, true);
+}
+
+static unsigned int dmem_pool_depth(struct dmem_pool *pool)
+{
+	unsigned int depth = 0;
+
+	for (; pool->parent; pool = pool->parent)
+		depth++;
+	return depth;
+}
+
+/**
+ * dmem_common_ancestor() - nearest pool that is @a or @b or an ancestor of
+ * both.
+ * @a: a pool (referenced by the caller).
+ * @b: another pool of the same region (referenced by the caller).
+ *
+ * Never allocates: both ancestries exist while @a and @b are alive.
+ *
+ * Return: a referenced pool (drop it with dmem_pool_put()), or NULL if
+ * either is NULL or they belong to different regions.
+ */
+struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
+				       struct dmem_pool *b)
+{
+	unsigned int da, db;
+
+	if (!a || !b || a->region != b->region)
+		return NULL;
+	da = dmem_pool_depth(a);
+	db = dmem_pool_depth(b);
+	for (; da > db; da--)
+		a = a->parent;
+	for (; db > da; db--)
+		b = b->parent;
+	while (a != b) {
+		a = a->parent;
+		b = b->parent;
+	}
+	if (a)
+		dmem_pool_get_ref(a);
+	return a;
+}
+
+/* ---- dmem.* files ------------------------------------------------------ */
+
+static u64 dmem_show_value(struct dmem_cg *cg, struct dmem_region *region,
+			   enum dmem_file file)
+{
+	struct dmem_pool *pool;
+
+	if (file == DMEM_FILE_CAPACITY)
+		return region->size;
+	pool = dmem_pool_lookup(cg, region);
+	if (pool)
+		return dmem_pool_read(pool, file);
+	return file == DMEM_FILE_MAX ? DMEM_COUNTER_MAX : 0;
+}
+
+void dmem_show(struct dmem_cg *cg, enum dmem_file file,
+	       struct dmem_printer *p)
+{
+	struct dmem_region *region;
+	char num[32];
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(region, &dmem_regions, node) {
+		u64 val = dmem_show_value(cg, region, file);
+
+		p->puts(p, region->name);
+		/* capacity prints the raw size, like upstream */
+		if (file != DMEM_FILE_CAPACITY && val >= DMEM_COUNTER_MAX) {
+			p->puts(p, " max\n");
+			continue;
+		}
+		snprintf(num, sizeof(num), " %llu\n", (unsigned long long)val);
+		p->puts(p, num);
+	}
+	rcu_read_unlock();
+}
+
+/* One parsed "<region> <value>" line of a limit write. */
+struct dmem_limit_req {
+	struct dmem_region *region;	/* referenced */
+	struct dmem_pool *pool;		/* referenced, after phase 2 */
+	u64 value;
+};
+
+static int dmem_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 16;
+}
+
+/**
+ * dmem_parse_value() - parse a limit value (memparse() semantics).
+ * @s: the value, NUL-terminated, nothing may follow it.
+ * @out: the value in bytes, clamped to DMEM_COUNTER_MAX ("max").
+ *
+ * Accepts "max", or an unsigned integer (0x.. hex, 0.. octal, decimal, as
+ * simple_strtoull() with base 0) followed by at most one of K M G T P E
+ * (either case, powers of 1024).  Unlike memparse(), a value without
+ * digits and a value that does not fit in 64 bits are rejected.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int dmem_parse_value(const char *s, u64 *out)
+{
+	static const char suffixes[] = "kmgtpe";
+	unsigned int base = 10, ndigits = 0;
+	const char *sfx;
+	u64 val = 0;
+	int d;
+
+	if (!strcmp(s, "max")) {
+		*out = DMEM_COUNTER_MAX;
+		return 0;
+	}
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+	    dmem_digit(s[2]) < 16) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	for (; (d = dmem_digit(*s)) < (int)base; s++, ndigits++) {
+		if (val > (U64_MAX - d) / base)
+			return -EINVAL;
+		val = val * base + d;
+	}
+	if (!ndigits)
+		return -EINVAL;
+	if (*s) {
+		sfx = strchr(suffixes, tolower((unsigned char)*s));
+		if (!sfx)
+			return -EINVAL;
+		d = 10 * (int)(sfx - suffixes + 1);
+		if (val > (U64_MAX >> d))
+			return -EINVAL;
+		val <<= d;
+		s++;
+	}
+	if (*s)
+		return -EINVAL;
+	*out = dmem_clamp(val);
+	return 0;
+}
+
+static bool dmem_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
+	       c == '\f' || c == '\r';
+}
+
+/*
+ * Parse one line (NUL-terminated, no '\n') into @req.  Returns 1 for a
+ * request, 0 for a blank line, -EINVAL.  Like upstream: surrounding white
+ * space is ignored, the name ends at the first space or tab, and the rest
+ * of the line is the value.
+ */
+static int dmem_parse_line(char *line, struct dmem_limit_req *req)
+{
+	char *end = line + strlen(line);
+	char *name, *value;
+	size_t name_len;
+	int ret;
+
+	while (dmem_is_blank(*line))
+		line++;
+	while (end > line && dmem_is_blank(end[-1]))
+		*--end = '\0';
+	if (!*line)
+		return 0;
+
+	name = line;
+	name_len = strcspn(name, " \t");
+	if (!name[name_len])
+		return -EINVAL;		/* missing value */
+	value = name + name_len + 1;
+	if (!*value)
+		return -EINVAL;
+
+	ret = dmem_parse_value(value, &req->value);
+	if (ret)
+		return ret;
+
+	rcu_read_lock();
+	req->region = dmem_region_lookup(name, name_len);
+	if (req->region && !refcount_inc_not_zero(&req->region->ref))
+		req->region = NULL;
+	rcu_read_unlock();
+	return req->region ? 1 : -EINVAL;
+}
+
+static void dmem_apply_limit(struct dmem_pool *pool, enum dmem_file file,
+			     u64 value)
+{
+	switch (file) {
+	case DMEM_FILE_MIN:
+		dmem_pool_set_min(pool, value);
+		break;
+	case DMEM_FILE_LOW:
+		dmem_pool_set_low(pool, value);
+		break;
+	case DMEM_FILE_MAX:
+		dmem_pool_set_max(pool, value);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Phase 3: apply every request, or nothing if a region went away. */
+static int dmem_apply_all(enum dmem_file file, struct dmem_limit_req *reqs,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	spin_lock(&dmem_lock);
+	for (i = 0; i < n; i++) {
+		if (reqs[i].region->unregistered) {
+			spin_unlock(&dmem_lock);
+			return -ENODEV;
+		}
+	}
+	for (i = 0; i < n; i++)
+		dmem_apply_limit(reqs[i].pool, file, reqs[i].value);
+	spin_unlock(&dmem_lock);
+	return 0;
+}
+
+static unsigned int dmem_count_lines(const char *buf, size_t len)
+{
+	unsigned int n = 1;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			n++;
+	return n;
+}
+
+/*
+ * Phases: (1) parse every line and look its region up, (2) get (create)
+ * every pool, (3) apply all under dmem_lock.  Any error before phase 3
+ * leaves every limit unchanged; pools created in phase 2 stay (an empty
+ * pool reads exactly like a missing one).
+ */
+int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
+		      const char *buf, size_t len)
+{
+	struct dmem_limit_req *reqs;
+	unsigned int nlines, n = 0, i;
+	char *copy, *line, *next;
+	int ret = 0;
+
+	if (file != DMEM_FILE_MIN && file != DMEM_FILE_LOW &&
+	    file != DMEM_FILE_MAX)
+		return -EINVAL;
+	might_sleep();
+
+	copy = kmalloc(len + 1, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	if (strlen(copy) != len) {
+		kfree(copy);
+		return -EINVAL;		/* embedded NUL */
+	}
+	nlines = dmem_count_lines(copy, len);
+	reqs = kcalloc(nlines, sizeof(*reqs), GFP_KERNEL);
+	if (!reqs) {
+		kfree(copy);
+		return -ENOMEM;
+	}
+
+	for (line = copy; line && !ret; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		ret = dmem_parse_line(line, &reqs[n]);
+		if (ret > 0) {
+			n++;
+			ret = 0;
+		}
+	}
+
+	for (i = 0; i < n && !ret; i++) {
+		reqs[i].pool = dmem_pool_get(cg, reqs[i].region);
+		if (IS_ERR(reqs[i].pool)) {
+			ret = PTR_ERR(reqs[i].pool);
+			reqs[i].pool = NULL;
+		}
+	}
+
+	if (!ret)
+		ret = dmem_apply_all(file, reqs, n);
+
+	for (i = 0; i < n; i++) {
+		dmem_pool_put(reqs[i].pool);
+		dmem_region_put(reqs[i].region);
+	}
+	kfree(reqs);
+	kfree(copy);
+	return ret;
+}
+
+void dmem_core_exit(void)
+{
+	struct dmem_region *region;
+
+	for (;;) {
+		spin_lock(&dmem_lock);
+		region = list_empty(&dmem_regions) ? NULL :
+			 list_first_entry(&dmem_regions, struct dmem_region,
+					  node);
+		spin_unlock(&dmem_lock);
+		if (!region)
+			break;
+		dmem_region_unregister(region);
+	}
+	rcu_barrier();
+}

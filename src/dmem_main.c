@@ -1,20 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmem-backport: module entry points.
+ *
+ * Init order: the pure core, the hook layer (module notifier), the cgroupfs
+ * interface (dmem.* files, cgroup.controllers/subtree_control protocol,
+ * per-cgroup state), then the TTM side (regions, charging, eviction), which
+ * uses all of the former.  Exit runs in reverse.  Any failure undoes what
+ * was set up and makes the load fail; every part prints its own pr_err.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/init.h>
 
+#include "dmem_core.h"
+#include "dmem_cgroupfs.h"
+#include "dmem_ttm.h"
+#include "compat/hook.h"
+
+#ifndef DMEM_VERSION
+#define DMEM_VERSION "unknown"
+#endif
+
 static int __init dmem_backport_init(void)
 {
-	pr_info("loaded\n");
+	int err;
+
+	err = dmem_hooks_init();
+	if (err)
+		goto fail;
+	err = dmem_cgroupfs_init();
+	if (err)
+		goto fail_hooks;
+	err = dmem_ttm_init();
+	if (err)
+		goto fail_cgroupfs;
+	pr_info("version %s loaded\n", DMEM_VERSION);
 	return 0;
+
+fail_cgroupfs:
+	dmem_cgroupfs_exit();
+fail_hooks:
+	dmem_hook_sync();
+	dmem_hooks_exit();
+fail:
+	dmem_core_exit();
+	pr_err("not loaded (%d)\n", err);
+	return err;
 }
 
 static void __exit dmem_backport_exit(void)
 {
+	dmem_ttm_exit();
+	dmem_cgroupfs_exit();
+	/* every hook is removed: let the last callers leave our code */
+	dmem_hook_sync();
+	dmem_hooks_exit();
+	dmem_core_exit();
 	pr_info("unloaded\n");
 }
 
@@ -22,4 +64,6 @@ module_init(dmem_backport_init);
 module_exit(dmem_backport_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("dmem cgroup controller backport for LTS kernels");
+MODULE_VERSION(DMEM_VERSION);
+MODULE_DESCRIPTION("dmem cgroup controller (GPU device-memory limits) backport for LTS kernels");
+MODULE_AUTHOR("dmem-backport developers");

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmem-backport: symbol lookup and IBT-safe function hooks (see hook.h).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/rcupdate.h>
+#include <linux/rcupdate_wait.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <asm/ibt.h>
+
+#include "compat/ftrace_compat.h"
+#include "compat/hook.h"
+
+static DECLARE_WAIT_QUEUE_HEAD(dmem_hook_waitq);
+static DEFINE_MUTEX(dmem_hook_module_lock);
+static LIST_HEAD(dmem_hook_modules);
+
+unsigned long dmem_hook_lookup(const char *name)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr;
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+static bool dmem_is_ftrace_insn(const u8 *insn)
+{
+	static const u8 nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+	/* a patched-out site (NOP5) or one in use by a tracer (CALL rel32) */
+	return !memcmp(insn, nop5, sizeof(nop5)) || insn[0] == 0xe8;
+}
+
+/**
+ * dmem_ftrace_site() - the ftrace call site of the function at @addr.
+ * @addr: function entry, or the address a kprobe reported for it.
+ *
+ * The site is @addr itself, or follows a 4-byte ENDBR64 (or its sealed
+ * poison) with CONFIG_X86_KERNEL_IBT.  ftrace_location() would know, but is
+ * not exported; ftrace_set_filter_ip() verifies the result afterwards.
+ *
+ * Return: the site, or 0 if the bytes at @addr are not an ftrace site.
+ */
+static unsigned long dmem_ftrace_site(unsigned long addr)
+{
+	u8 insn[4 + DMEM_FTRACE_SITE_SIZE];
+	u32 first;
+
+	if (copy_from_kernel_nofault(insn, (void *)addr, sizeof(insn)))
+		return 0;
+	if (dmem_is_ftrace_insn(insn))
+		return addr;
+	memcpy(&first, insn, sizeof(first));
+	if (is_endbr(first) && dmem_is_ftrace_insn(insn + 4))
+		return addr + 4;
+	return 0;
+}
+
+/*
+ * Calls of the hooked function go to the replacement, except calls made by
+ * this module itself (they want the original).
+ */
+static void notrace dmem_hook_redirect(unsigned long ip,
+				       unsigned long parent_ip,
+				       struct ftrace_ops *op,
+				       struct ftrace_regs *fregs)
+{
+	struct dmem_hook *hook = container_of(op, struct dmem_hook, ops);
+
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
+	atomic_inc(&hook->inflight);
+	if (!dmem_ftrace_set_ip(fregs, hook->replacement))
+		dmem_hook_exit(hook);
+}
+
+/*
+ * Calls of our stub continue in the original's body, just after its ftrace
+ * site: as if the original had been called and its fentry call returned.
+ * The original's own ftrace site (and so dmem_hook_redirect) is skipped.
+ */
+static void notrace dmem_hook_call_orig(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *op,
+					struct ftrace_regs *fregs)
+{
+	struct dmem_hook *hook = container_of(op, struct dmem_hook, stub_ops);
+
+	dmem_ftrace_set_ip(fregs, hook->target + DMEM_FTRACE_SITE_SIZE);
+}
+
+void dmem_hook_exit(struct dmem_hook *hook)
+{
+	if (atomic_dec_and_test(&hook->inflight))
+		wake_up_all(&dmem_hook_waitq);
+}
+
+static int dmem_hook_register_ops(struct dmem_hook *hook,
+				  struct ftrace_ops *ops, ftrace_func_t func,
+				  unsigned long site, const char *what)
+{
+	int err;
+
+	ops->func = func;
+	ops->flags = DMEM_FTRACE_OPS_FLAGS;
+	err = ftrace_set_filter_ip(ops, site, 0, 0);
+	if (err) {
+		pr_err("hook %s: %s is not traceable by ftrace (%d)\n",
+		       hook->name, what, err);
+		return err;
+	}
+	err = register_ftrace_function(ops);
+	if (err) {
+		pr_err("hook %s: cannot register ftrace handler for %s (%d)%s\n",
+		       hook->name, what, err,
+		       err == -EBUSY ? ", another IPMODIFY user (livepatch?) owns it" : "");
+		ftrace_set_filter_ip(ops, site, 1, 0);
+		return err;
+	}
+	return 0;
+}
+
+static void dmem_hook_unregister_ops(struct ftrace_ops *ops,
+				     unsigned long site)
+{
+	unregister_ftrace_function(ops);
+	ftrace_set_filter_ip(ops, site, 1, 0);
+	ftrace_free_filter(ops);
+}
+
+int dmem_hook_install(struct dmem_hook *hook)
+{
+	unsigned long addr;
+	int err;
+
+	if (hook->installed)
+		return 0;
+	if (!hook->name || (!hook->replacement && !hook->orig_stub)) {
+		pr_err("hook %s: incomplete description\n",
+		       hook->name ?: "(null)");
+		return -EINVAL;
+	}
+	memset(&hook->ops, 0, sizeof(hook->ops));
+	memset(&hook->stub_ops, 0, sizeof(hook->stub_ops));
+	atomic_set(&hook->inflight, 0);
+	hook->ops_registered = false;
+	hook->stub_registered = false;
+
+	addr = dmem_hook_lookup(hook->name);
+	if (!addr) {
+		if (!hook->optional)
+			pr_err("kernel function %s not found (kprobe lookup failed)\n",
+			       hook->name);
+		return -ENOENT;
+	}
+	hook->target = dmem_ftrace_site(addr);
+	if (!hook->target) {
+		pr_err("hook %s: no ftrace site at %pS\n", hook->name,
+		       (void *)addr);
+		return -ENOENT;
+	}
+
+	if (hook->orig_stub) {
+		hook->stub_site = dmem_ftrace_site(hook->orig_stub);
+		if (!hook->stub_site) {
+			pr_err("hook %s: stub %pS has no ftrace site (built without CONFIG_DYNAMIC_FTRACE?)\n",
+			       hook->name, (void *)hook->orig_stub);
+			return -ENOENT;
+		}
+		err = dmem_hook_register_ops(hook, &hook->stub_ops,
+					     dmem_hook_call_orig,
+					     hook->stub_site, "our stub");
+		if (err)
+			return err;
+		hook->stub_registered = true;
+	}
+
+	if (hook->replacement) {
+		err = dmem_hook_register_ops(hook, &hook->ops,
+					     dmem_hook_redirect, hook->target,
+					     "the kernel function");
+		if (err)
+			goto undo_stub;
+		hook->ops_registered = true;
+	}
+	hook->installed = true;
+	return 0;
+
+undo_stub:
+	if (hook->stub_registered)
+		dmem_hook_unregister_ops(&hook->stub_ops, hook->stub_site);
+	hook->stub_registered = false;
+	return err;
+}
+
+void dmem_hook_remove(struct dmem_hook *hook)
+{
+	if (!hook->installed)
+		return;
+	if (hook->ops_registered) {
+		/* no new callers enter the replacement after this */
+		dmem_hook_unregister_ops(&hook->ops, hook->target);
+		hook->ops_registered = false;
+	}
+	/* callers already inside may still need the original */
+	wait_event(dmem_hook_waitq, atomic_read(&hook->inflight) == 0);
+	if (hook->stub_registered) {
+		dmem_hook_unregister_ops(&hook->stub_ops, hook->stub_site);
+		hook->stub_registered = false;
+	}
+	hook->installed = false;
+}
+
+int dmem_hook_install_all(struct dmem_hook **hooks, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = dmem_hook_install(hooks[i]);
+		if (err) {
+			dmem_hook_remove_all(hooks, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void dmem_hook_remove_all(struct dmem_hook **hooks, unsigned int n)
+{
+	while (n--)
+		dmem_hook_remove(hooks[n]);
+}
+
+void dmem_hook_sync(void)
+{
+	/*
+	 * A caller that did its dmem_hook_exit() may still be on the final
+	 * instructions of a replacement.  A tasks-RCU grace period waits for
+	 * every task to pass a voluntary context switch, which it cannot do
+	 * there; it also covers ftrace trampolines still being left.
+	 */
+	synchronize_rcu_tasks();
+	synchronize_rcu();
+}
+
+/* ---- modules loaded after us ------------------------------------------ */
+
+static void dmem_hook_module_up(struct dmem_hook_module *hm)
+{
+	int err;
+
+	if (hm->active)
+		return;
+	err = hm->coming(hm);
+	if (err) {
+		pr_err("module %s: installing hooks failed (%d), dmem support for it is off\n",
+		       hm->name, err);
+		return;
+	}
+	hm->active = true;
+}
+
+static void dmem_hook_module_down(struct dmem_hook_module *hm)
+{
+	if (!hm->active)
+		return;
+	hm->going(hm);
+	hm->active = false;
+}
+
+static int dmem_hook_module_notify(struct notifier_block *nb,
+				   unsigned long action, void *data)
+{
+	struct module *mod = data;
+	struct dmem_hook_module *hm;
+
+	mutex_lock(&dmem_hook_module_lock);
+	list_for_each_entry(hm, &dmem_hook_modules, node) {
+		if (strcmp(hm->name, mod->name))
+			continue;
+		switch (action) {
+		case MODULE_STATE_COMING:
+			dmem_hook_module_up(hm);
+			break;
+		case MODULE_STATE_LIVE:
+			if (hm->active && hm->live)
+				hm->live(hm);
+			break;
+		case MODULE_STATE_GOING:
+			dmem_hook_module_down(hm);
+			break;
+		}
+	}
+	mutex_unlock(&dmem_hook_module_lock);
+	/* never veto the other module's load */
+	return NOTIFY_OK;
+}
+
+static struct notifier_block dmem_hook_module_nb = {
+	.notifier_call = dmem_hook_module_notify,
+};
+
+int dmem_hook_module_register(struct dmem_hook_module *hm)
+{
+	mutex_lock(&dmem_hook_module_lock);
+	hm->active = false;
+	list_add_tail(&hm->node, &dmem_hook_modules);
+	/*
+	 * The notifier is registered already: a module loading from now on
+	 * reaches dmem_hook_module_notify(), which waits for the lock; one
+	 * already there is found by its symbol (a kprobe cannot be placed on
+	 * a module that is going away).
+	 */
+	if (dmem_hook_lookup(hm->probe_symbol)) {
+		dmem_hook_module_up(hm);
+		if (hm->active && hm->live)
+			hm->live(hm);
+	}
+	mutex_unlock(&dmem_hook_module_lock);
+	return 0;
+}
+
+void dmem_hook_module_unregister(struct dmem_hook_module *hm)
+{
+	mutex_lock(&dmem_hook_module_lock);
+	dmem_hook_module_down(hm);
+	list_del(&hm->node);
+	mutex_unlock(&dmem_hook_module_lock);
+}
+
+int dmem_hooks_init(void)
+{
+	int err = register_module_notifier(&dmem_hook_module_nb);
+
+	if (err)
+		pr_err("cannot register module notifier (%d)\n", err);
+	return err;
+}
+
+void dmem_hooks_exit(void)
+{
+	unregister_module_notifier(&dmem_hook_module_nb);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: symbol lookup and IBT-safe function hooks.
+ *
+ * Every part of the module that needs a kernel function which is not
+ * exported, or needs to run its own code in place of a kernel function,
+ * goes through this layer.  The rules (DESIGN-NOTES section 5):
+ *
+ *  - addresses are looked up with register_kprobe(symbol_name), never with
+ *    kallsyms_lookup_name() (not exported);
+ *  - a kernel function address is never stored in a pointer that is called:
+ *    with CONFIG_X86_KERNEL_IBT the ENDBR of non-exported functions is
+ *    sealed and an indirect call into them is fatal;
+ *  - a hooked function is redirected into our replacement (same prototype)
+ *    by an IPMODIFY ftrace handler that rewrites the saved instruction
+ *    pointer: the trampoline reaches the replacement with ``ret``;
+ *  - the original is called through a stub of our own (same prototype)
+ *    whose ftrace site is redirected to the original's body just past its
+ *    own ftrace site, again with ``ret`` (this is how livepatch reaches
+ *    functions), and without re-entering our redirection.
+ *
+ * Usage::
+ *
+ *	static DMEM_HOOK_STUB int orig_foo(int a)
+ *	{
+ *		return -EOPNOTSUPP;	// only if the redirection is missing
+ *	}
+ *
+ *	static struct dmem_hook foo_hook;
+ *
+ *	static int my_foo(int a)
+ *	{
+ *		int ret = orig_foo(a);	// runs the kernel's foo()
+ *
+ *		dmem_hook_exit(&foo_hook);	// last thing before returning
+ *		return ret;
+ *	}
+ *
+ *	static struct dmem_hook foo_hook = {
+ *		.name = "foo",
+ *		DMEM_HOOK_REPLACE(my_foo),
+ *		DMEM_HOOK_ORIG(orig_foo),
+ *	};
+ *
+ *	err = dmem_hook_install(&foo_hook);	// pr_err + cleaned up on error
+ *	...
+ *	dmem_hook_remove(&foo_hook);
+ *	dmem_hook_sync();			// once, before the module goes
+ */
+#ifndef DMEM_COMPAT_HOOK_H
+#define DMEM_COMPAT_HOOK_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/ftrace.h>
+#include <linux/list.h>
+#include <linux/module.h>
+
+/*
+ * DMEM_HOOK_STUB - attributes of a stub that is redirected into an original.
+ *
+ * noinline keeps a real call; noipa (GCC >= 8) additionally stops the
+ * compiler from propagating the stub's dummy return value into callers,
+ * cloning it or dropping unused arguments, any of which would break the
+ * redirection.  The stub body must return a safe error: it only runs if the
+ * redirection is not installed.
+ */
+#if __has_attribute(__noipa__)
+#define DMEM_HOOK_STUB	__attribute__((__noinline__, __noipa__))
+#else
+#define DMEM_HOOK_STUB	noinline
+#endif
+
+/**
+ * struct dmem_hook - one hooked kernel function.
+ * @name: symbol of the kernel function ("func", or "module:func" for a
+ *	function in a module; the lookup also finds module symbols without
+ *	the prefix, the prefix makes it unambiguous).
+ * @replacement: address of our replacement function (same prototype), or 0
+ *	when calls of @name are not redirected (only the original is called,
+ *	through @orig_stub).  Set with DMEM_HOOK_REPLACE().
+ * @orig_stub: address of our DMEM_HOOK_STUB function (same prototype) that
+ *	is made to run @name's body, or 0 if the original is never called.
+ *	Set with DMEM_HOOK_ORIG().
+ * @optional: if true, a missing symbol makes dmem_hook_install() return
+ *	-ENOENT without printing an error (the caller decides).
+ *
+ * The remaining members are private to hook.c.  A struct dmem_hook must
+ * stay at a fixed address (static storage) while installed.
+ */
+struct dmem_hook {
+	const char *name;
+	unsigned long replacement;
+	unsigned long orig_stub;
+	bool optional;
+
+	/* private */
+	unsigned long target;		/* ftrace site of @name */
+	unsigned long stub_site;	/* ftrace site of @orig_stub */
+	struct ftrace_ops ops;		/* @name -> @replacement */
+	struct ftrace_ops stub_ops;	/* @orig_stub -> body of @name */
+	atomic_t inflight;		/* callers inside @replacement */
+	bool installed;
+	bool ops_registered;
+	bool stub_registered;
+};
+
+#define DMEM_HOOK_REPLACE(fn)	.replacement = (unsigned long)(fn)
+#define DMEM_HOOK_ORIG(fn)	.orig_stub = (unsigned long)(fn)
+
+/**
+ * dmem_hook_lookup() - address of a kernel symbol.
+ * @name: symbol name ("func" or "module:func").
+ *
+ * Uses a temporarily registered kprobe.  The result is the kprobe's
+ * address (past an ENDBR) and must never be called.
+ *
+ * Return: the address, or 0 if the symbol does not exist or cannot be
+ * probed.
+ */
+unsigned long dmem_hook_lookup(const char *name);
+
+/**
+ * dmem_hook_install() - look up and install one hook.
+ * @hook: the hook; @hook->name and at least one of @hook->replacement and
+ *	@hook->orig_stub must be set.
+ *
+ * After success, calls of @hook->name that do not come from this module
+ * run @hook->replacement instead, and calls of @hook->orig_stub run the
+ * original.  On failure prints one pr_err naming the missing piece (unless
+ * @hook->optional and the symbol is absent), undoes everything and returns
+ * a negative errno.  May sleep.
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmem_hook_install(struct dmem_hook *hook);
+
+/**
+ * dmem_hook_remove() - uninstall a hook installed by dmem_hook_install().
+ * @hook: the hook (no-op if not installed).
+ *
+ * Stops redirecting new calls, then waits until every caller that was
+ * redirected has left the replacement (dmem_hook_exit()).  May sleep.
+ */
+void dmem_hook_remove(struct dmem_hook *hook);
+
+/**
+ * dmem_hook_install_all() - install an array of hooks, all or nothing.
+ * @hooks: array of hook pointers.
+ * @n: number of hooks.
+ *
+ * Return: 0, or the first error (hooks installed so far are removed).
+ */
+int dmem_hook_install_all(struct dmem_hook **hooks, unsigned int n);
+
+/** dmem_hook_remove_all() - remove an array of hooks, in reverse order. */
+void dmem_hook_remove_all(struct dmem_hook **hooks, unsigned int n);
+
+/**
+ * dmem_hook_exit() - a redirected caller leaves @hook's replacement.
+ * @hook: the hook whose replacement is returning.
+ *
+ * Every replacement function must call this exactly once, as the last
+ * thing before returning (after calling the original if it does).
+ * dmem_hook_remove() waits for these.
+ */
+void dmem_hook_exit(struct dmem_hook *hook);
+
+/**
+ * dmem_hook_sync() - wait until no CPU can still be executing the last
+ * instructions of a replacement or stub.  Call once after removing hooks,
+ * before the module's code can go away.  May sleep (an RCU-tasks grace
+ * period).
+ */
+void dmem_hook_sync(void);
+
+/**
+ * struct dmem_hook_module - hooks that live in a module loaded after ours.
+ * @name: module name, e.g. "ttm".
+ * @probe_symbol: a function of that module ("ttm:ttm_resource_alloc"), used
+ *	to find out at registration whether the module is already loaded.
+ * @coming: called (process context, may sleep, with the module's text in
+ *	place: MODULE_STATE_COMING, or already loaded at registration) to
+ *	install the module's hooks.  A non-zero return is logged and the
+ *	module's hooks are considered absent; the module still loads.
+ * @live: optional, called when the module has finished its init
+ *	(MODULE_STATE_LIVE), or right after @coming at registration if the
+ *	module is already loaded.
+ * @going: called before the module's text goes away (MODULE_STATE_GOING,
+ *	after its exit function ran) or at dmem_hook_module_unregister(), only
+ *	if @coming succeeded; must remove the module's hooks.
+ *
+ * Callbacks are serialised with each other by a mutex of this layer.
+ * Private members follow.
+ */
+struct dmem_hook_module {
+	const char *name;
+	const char *probe_symbol;
+	int (*coming)(struct dmem_hook_module *hm);
+	void (*live)(struct dmem_hook_module *hm);
+	void (*going)(struct dmem_hook_module *hm);
+
+	/* private */
+	struct list_head node;
+	bool active;
+};
+
+/**
+ * dmem_hook_module_register() - follow a module's load and unload.
+ * @hm: the description, static storage.
+ *
+ * If the module is already loaded, @hm->coming (and @hm->live) run before
+ * this returns.  Return: 0 or a negative errno (notifier registration).
+ */
+int dmem_hook_module_register(struct dmem_hook_module *hm);
+
+/**
+ * dmem_hook_module_unregister() - stop following; runs @hm->going if the
+ * module's hooks are installed.
+ * @hm: the description passed to dmem_hook_module_register().
+ */
+void dmem_hook_module_unregister(struct dmem_hook_module *hm);
+
+/** dmem_hooks_init() - set up this layer (module notifier).  Return: 0/-errno. */
+int dmem_hooks_init(void);
+/** dmem_hooks_exit() - tear down this layer; all hooks must be removed. */
+void dmem_hooks_exit(void);
+
+#endif /* DMEM_COMPAT_HOOK_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: cgroupfs interface and per-cgroup state.
+ *
+ * The dmem.* files are added to an existing controller (module parameter
+ * "host": memory, or io) because a module cannot register a controller.
+ * Per-cgroup state is a struct dmem_cg (core) per struct cgroup, created on
+ * first use (charge or limit write) together with its ancestors.
+ */
+#ifndef DMEM_CGROUPFS_H
+#define DMEM_CGROUPFS_H
+
+#include "dmem_core.h"
+
+/**
+ * dmem_cg_of_current() - the dmem state charges of the current task go to.
+ *
+ * That is the cgroup of the task's host-controller css: the task's own
+ * cgroup if the host controller (and so dmem) is enabled there, else the
+ * nearest ancestor where it is (upstream charges the task's dmem css the
+ * same way).  May sleep (first use allocates).
+ *
+ * Return: a referenced struct dmem_cg (drop with dmem_cg_put()), or
+ * ERR_PTR(-ENOMEM) / ERR_PTR(-ENODEV) (host controller not usable).
+ */
+struct dmem_cg *dmem_cg_of_current(void);
+
+/**
+ * dmem_cg_pin() - keep @cg's cgroup from being released while a charge
+ * made to it is outstanding (a reference on the cgroup's css).
+ * @cg: a dmem_cg from dmem_cg_of_current() or a pool of it.
+ *
+ * Every dmem_cg_pin() needs one dmem_cg_unpin().  Any context.
+ */
+void dmem_cg_pin(struct dmem_cg *cg);
+
+/** dmem_cg_unpin() - drop a pin taken with dmem_cg_pin(). Any context. */
+void dmem_cg_unpin(struct dmem_cg *cg);
+
+int dmem_cgroupfs_init(void);
+void dmem_cgroupfs_exit(void);
+
+#endif /* DMEM_CGROUPFS_H */

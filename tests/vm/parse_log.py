@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Parse one serial log of a test-guest boot (see tests/vm/guest/init).
+
+usage: parse_log.py LOG SERIES FIRST_NUMBER SEGDIR TEST...
+
+Prints one line per test that started in this boot:
+    ok N <series>/<test>            or   not ok N <series>/<test> (reason)
+followed (for failures) by `# ` diagnostic lines.  Writes each test's
+part of the log to SEGDIR/<test>.log.  The last line printed is
+    @@ <passed> <failed> <skipped> <next-number> <not-started tests...>
+for run.sh, which boots again for tests that did not start.
+"""
+import os
+import re
+import sys
+
+MARK = "@@DMEMTEST@@"
+KERNEL_BAD = re.compile(
+    r"BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|"
+    r"list_(add|del) corruption|refcount_t:|UBSAN|KASAN")
+RESULT = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
+
+
+def main():
+    log, series, first, segdir = sys.argv[1:5]
+    tests = sys.argv[5:]
+    n = int(first)
+    with open(log, "rb") as f:
+        lines = [l.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
+                 for l in f]
+
+    booted = any(MARK + " BOOTED" in l for l in lines)
+    bootfail = [l for l in lines if MARK + " BOOTFAIL" in l]
+    begins = [(i, l.split(MARK + " BEGIN ", 1)[1].strip())
+              for i, l in enumerate(lines) if MARK + " BEGIN " in l]
+    alldone = [i for i, l in enumerate(lines) if MARK + " ALLDONE" in l]
+    end_of = alldone[0] if alldone else len(lines)
+
+    passed = failed = skipped = 0
+    started = set()
+    os.makedirs(segdir, exist_ok=True)
+    for k, (start, name) in enumerate(begins):
+        stop = begins[k + 1][0] if k + 1 < len(begins) else end_of
+        seg = lines[start:stop]
+        started.add(name)
+        with open(os.path.join(segdir, name + ".log"), "w") as f:
+            f.write("\n".join(seg) + "\n")
+        end = [l for l in seg if MARK + " END " + name + " " in l]
+        results = [m for m in (RESULT.match(l) for l in seg) if m]
+        bad = [l for l in seg if KERNEL_BAD.search(l) and not RESULT.match(l)]
+        oks = [m for m in results if m.group(1) == "ok" and "# SKIP" not in m.group(3)]
+        skips = [m for m in results if m.group(1) == "ok" and "# SKIP" in m.group(3)]
+        nots = [m for m in results if m.group(1) == "not ok"]
+        reasons = []
+        if not end:
+            reasons.append("no end marker (kernel panic, hang or timeout)")
+        else:
+            rc = re.search(r"rc=(\d+)", end[0])
+            if rc and rc.group(1) != "0":
+                reasons.append("test exited %s" % rc.group(1))
+        if nots:
+            reasons.append("%d check(s) failed" % len(nots))
+        if bad:
+            reasons.append("kernel reported: " + bad[0].strip()[:120])
+        if not reasons and not oks and not skips:
+            reasons.append("no result line")
+        name_s = "%s/%s" % (series, name)
+        if reasons:
+            failed += 1
+            print("not ok %d %s (%s)" % (n, name_s, "; ".join(reasons)))
+            for m in nots:
+                print("#   %s" % m.group(0))
+            print("# ---- last lines of %s/%s.log" % (segdir, name))
+            for l in seg[-40:]:
+                print("# | " + l)
+        elif not oks:
+            skipped += 1
+            print("ok %d %s # SKIP" % (n, name_s))
+        else:
+            passed += 1
+            print("ok %d %s" % (n, name_s))
+        n += 1
+
+    not_started = [t for t in tests if t not in started]
+    if not_started and not begins:
+        # The guest never reached the tests: fail them all here, rebooting
+        # would fail the same way.
+        reason = bootfail[0].split("BOOTFAIL", 1)[1].strip() if bootfail \
+            else "guest crashed before the test started" if booted \
+            else "guest did not boot"
+        for t in not_started:
+            failed += 1
+            print("not ok %d %s/%s (%s)" % (n, series, t, reason))
+            n += 1
+        print("# ---- last lines of %s" % log)
+        for l in lines[-40:]:
+            print("# | " + l)
+        not_started = []
+    print("@@ %d %d %d %d %s" % (passed, failed, skipped, n, " ".join(not_started)))
+
+
+if __name__ == "__main__":
+    main()

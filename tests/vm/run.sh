@@ -1,0 +1,252 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
+#
+# usage: tests/vm/run.sh --kver 6.1|6.12 [--test NAME ...|--all] [--smp N]
+#                        [--isolate] [--timeout S]
+#   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
+#                 may follow one --test)
+#   --all         every test whose "# kernels:" header includes the series
+#                 (default when no --test is given)
+#   --smp N       guest CPUs (default 1; tests may ask for more with a
+#                 "# smp: N" header, the largest wins)
+#   --isolate     one boot per test (default: all tests in one boot; a test
+#                 that crashes the guest fails and the rest run in a new boot)
+#   --file PATH   run a guest script from anywhere (e.g. the demo)
+#   --show        print each test's own output (not the kernel's) as it ran
+#
+# Test headers (comment lines in the test file):
+#   # kernels: 6.12        only for these series (default: 6.1 6.12)
+#   # timeout: 300         seconds before the guest kills it (default 180)
+#
+# Builds dmem_backport.ko out of tree in ~/.cache/dmem-backport/build/<id>/<series>/
+# (<id> names the checkout, so worktrees never clobber each other), the
+# static guest programs from tests/vm/guest/*.c, an initramfs (busybox +
+# the qxl/TTM modules of the Debian image, cached), boots QEMU and reports
+# `ok N <series>/<test>` lines and `N passed, N failed`.  Serial logs:
+# <build dir>/logs/ (boot-*.log whole boots, <test>.log per test).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
+
+series="" smp=1 all=0 isolate=0 show=0
+tests=()
+declare -A tpath=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) series=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--all) all=1; shift ;;
+	--isolate) isolate=1; shift ;;
+	--show) show=1; shift ;;
+	--file)
+		t=$(basename "$2" .sh)
+		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+		tests+=("$t")
+		shift 2
+		;;
+	--test)
+		shift
+		while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do tests+=("${1%.sh}"); shift; done
+		;;
+	-h|--help) sed -n '2,/^set -e/p' "$0" | grep '^#'; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+case "$series" in 6.1|6.12) ;; *) echo "usage: $0 --kver 6.1|6.12 [--test NAME ...|--all]" >&2; exit 2 ;; esac
+
+log() { echo "vm-$series: $*" >&2; }
+
+header() { sed -n "s/^# *$2: *//p" "$1" | head -n 1; }
+
+for_series() {
+	local k
+	k=$(header "$1" kernels)
+	[ -z "$k" ] && return 0
+	for s in $k; do [ "$s" = "$series" ] && return 0; done
+	return 1
+}
+
+# ------------------------------------------------------------ selection
+if [ ${#tests[@]} -eq 0 ] || [ $all = 1 ]; then
+	for f in "$repo"/tests/vm/tests/*.sh; do
+		[ -e "$f" ] || continue
+		t=$(basename "$f" .sh)
+		tpath[$t]=$f
+		for_series "$f" && tests+=("$t")
+	done
+fi
+sel=() skipped=()
+for t in "${tests[@]}"; do
+	[ -n "${tpath[$t]:-}" ] || tpath[$t]="$repo/tests/vm/tests/$t.sh"
+	f=${tpath[$t]}
+	if [ ! -f "$f" ]; then
+		echo "run.sh: no such test: $f" >&2
+		exit 2
+	fi
+	case " ${sel[*]} " in *" $t "*) continue ;; esac
+	if for_series "$f"; then sel+=("$t"); else skipped+=("$t"); fi
+done
+
+# ------------------------------------------------------------ kernel
+envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
+# shellcheck disable=SC1090
+. "$envfile"
+id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
+work="$cache/build/$id/$series"
+logs="$work/logs"
+mkdir -p "$work" "$logs"
+exec 9>"$work/.lock"
+flock 9
+
+# ------------------------------------------------------------ module
+mod="$work/module"
+mkdir -p "$mod"
+rsync -a --delete \
+	--exclude='.git' --exclude='/build/' --exclude='/tests/' \
+	--exclude='/debian/' --exclude='/rpm/' --exclude='/kunit/' \
+	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+	--exclude='.*.cmd' --exclude='*.a' --exclude='Module.symvers' \
+	--exclude='modules.order' --exclude='.*.d' \
+	"$repo/" "$mod/"
+if ! nice make -s -C "$KDIR" M="$mod" -j2 modules >"$work/module-build.log" 2>&1; then
+	cat "$work/module-build.log" >&2
+	n=1
+	for t in "${sel[@]}"; do echo "not ok $n $series/$t (module build failed)"; n=$((n + 1)); done
+	echo "0 passed, ${#sel[@]} failed"
+	exit 1
+fi
+
+# ------------------------------------------------------------ guest programs
+gbin="$work/guest-bin"
+mkdir -p "$gbin"
+for c in "$repo"/tests/vm/guest/*.c; do
+	[ -e "$c" ] || continue
+	b="$gbin/$(basename "$c" .c)"
+	if [ ! -x "$b" ] || [ "$c" -nt "$b" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -I/usr/include/libdrm -o "$b" "$c"
+	fi
+done
+
+# ------------------------------------------------------------ initramfs
+# Base (cached per kernel): busybox and the qxl/TTM module stack.
+bb=/bin/busybox
+base_key=$( { echo "base v1 $KVER"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
+base="$cache/initramfs/base-$KVER-$base_key.cpio"
+if [ ! -s "$base" ]; then
+	mkdir -p "$cache/initramfs"
+	exec 7>"$cache/initramfs/.lock"
+	flock 7
+	if [ ! -s "$base" ]; then
+		log "building base initramfs for $KVER"
+		if [ ! -s "$ROOT/lib/modules/$KVER/modules.dep" ]; then
+			depmod -b "$ROOT" "$KVER"
+		fi
+		tmp=$(mktemp -d)
+		mkdir -p "$tmp/bin" "$tmp/lib/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" \
+			"$tmp/tmp" "$tmp/run" "$tmp/etc" "$tmp/root"
+		cp "$bb" "$tmp/bin/busybox"
+		: >"$tmp/lib/mods/order"
+		modprobe -d "$ROOT" -S "$KVER" --show-depends qxl |
+		while read -r kind path args; do
+			[ "$kind" = insmod ] || continue
+			name=$(basename "$path")
+			case "$name" in
+			*.ko.xz) xz -dc "$path" >"$tmp/lib/mods/${name%.xz}"; name=${name%.xz} ;;
+			*.ko.zst) zstd -qdc "$path" >"$tmp/lib/mods/${name%.zst}"; name=${name%.zst} ;;
+			*) cp "$path" "$tmp/lib/mods/$name" ;;
+			esac
+			echo "$name $args" >>"$tmp/lib/mods/order"
+		done
+		grep -q '^qxl.ko' "$tmp/lib/mods/order" || { log "qxl module not found"; exit 1; }
+		(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$base.tmp"
+		mv "$base.tmp" "$base"
+		rm -rf "$tmp"
+	fi
+	exec 7>&-
+fi
+
+# Overlay (every run): init, our module, programs, helpers, tests.
+ovl="$work/overlay"
+rm -rf "$ovl"
+mkdir -p "$ovl/dmem/bin" "$ovl/dmem/tests"
+install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
+cp "$mod/dmem_backport.ko" "$ovl/dmem/"
+cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
+for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
+for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done
+echo "$series" >"$ovl/dmem/series"
+(cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
+
+# ------------------------------------------------------------ boot(s)
+for t in "${sel[@]}"; do
+	s=$(header "${tpath[$t]}" smp)
+	if [ -n "$s" ] && [ "$s" -gt "$smp" ]; then smp=$s; fi
+done
+
+boot() { # boot NUMBER TEST...
+	local nb=$1 budget=90 t to lst
+	shift
+	lst="$work/list-$nb"
+	rm -rf "$lst"
+	mkdir -p "$lst/dmem"
+	printf '%s\n' "$@" >"$lst/dmem/run.list"
+	for t in "$@"; do
+		to=$(header "${tpath[$t]}" timeout)
+		budget=$((budget + ${to:-180} + 30))
+	done
+	(cd "$lst" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/list.cpio"
+	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
+	rm -rf "$lst"
+	log "boot $nb: $* (smp $smp, up to $budget s)"
+	timeout -k 10 "$budget" qemu-system-x86_64 \
+		-machine q35 -cpu max -accel tcg -m 1G -smp "$smp" \
+		-display none -monitor none -serial stdio -no-reboot -nic none \
+		-vga none -device qxl-vga,vram_size_mb=64 \
+		-kernel "$VMLINUZ" -initrd "$work/initrd" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1" \
+		</dev/null >"$logs/boot-$nb.log" 2>&1 || true
+}
+
+n=1 passed=0 failed=0 nskipped=0
+for t in "${skipped[@]}"; do
+	echo "ok $n $series/$t # SKIP not for $series"
+	n=$((n + 1)) nskipped=$((nskipped + 1))
+done
+rm -f "$logs"/*.log
+todo=("${sel[@]}")
+nb=0
+while [ ${#todo[@]} -gt 0 ]; do
+	nb=$((nb + 1))
+	if [ $isolate = 1 ]; then
+		batch=("${todo[0]}")
+	else
+		batch=("${todo[@]}")
+	fi
+	start=$(date +%s)
+	boot "$nb" "${batch[@]}"
+	log "boot $nb took $(($(date +%s) - start)) s, log $logs/boot-$nb.log"
+	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$n" "$logs" "${batch[@]}")
+	if [ $show = 1 ]; then
+		for t in "${batch[@]}"; do
+			[ -f "$logs/$t.log" ] || continue
+			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
+		done
+	fi
+	printf '%s\n' "$out" | grep -v '^@@ ' || true
+	read -r _ p f s n rest <<<"$(printf '%s\n' "$out" | grep '^@@ ')"
+	passed=$((passed + p)) failed=$((failed + f)) nskipped=$((nskipped + s))
+	left=()
+	for t in $rest; do left+=("$t"); done
+	if [ $isolate = 1 ]; then
+		todo=("${todo[@]:1}")
+		# a test that did not even start in its own boot failed to boot
+	else
+		todo=("${left[@]}")
+	fi
+done
+[ $failed -eq 0 ] || log "serial logs: $logs"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
