@@ -259,12 +259,21 @@ write_guest_init() { # write_guest_init ROOT
 		fi
 		lsmod | grep -q '^dmem_backport ' && echo "PKGTEST lsmod ok"
 		echo "PKGTEST modinfo filename $(modinfo -F filename dmem_backport)"
+		echo "PKGTEST param host $(cat /sys/module/dmem_backport/parameters/host)"
 		for f in /sys/fs/cgroup/dmem.*; do
 			[ -e "$f" ] && echo "PKGTEST file $(basename "$f")"
 		done
 		for f in /sys/fs/cgroup/dmem.capacity /sys/fs/cgroup/dmem.current; do
 			[ -r "$f" ] && sed "s|^|PKGTEST $(basename "$f"): |" "$f"
 		done
+		# What dmemcg-booster does: enable dmem for the children.
+		echo +dmem >/sys/fs/cgroup/cgroup.subtree_control &&
+			echo "PKGTEST +dmem ok"
+		mkdir /sys/fs/cgroup/pkgtest
+		for f in /sys/fs/cgroup/pkgtest/dmem.*; do
+			[ -e "$f" ] && echo "PKGTEST child file $(basename "$f")"
+		done
+		rmdir /sys/fs/cgroup/pkgtest
 		dmesg | grep -i dmem_backport | sed 's/^/PKGTEST dmesg: /'
 		modprobe -r dmem_backport && echo "PKGTEST unload ok"
 		echo "PKGTEST done"
@@ -378,10 +387,11 @@ fi
 REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
 	"deb installs; DKMS builds and installs the module for the kernel"
 	"module is signed with the dkms MOK key"
+	"module version is dkms.conf's PACKAGE_VERSION"
 	"guest boots the installed kernel"
 	"guest: modprobe dmem_backport"
 	"guest: lsmod lists dmem_backport"
-	"guest: dmem.* files in /sys/fs/cgroup"
+	"guest: dmem.* files in /sys/fs/cgroup (root, and a child after +dmem)"
 	"guest: no kernel warnings"
 	"apt purge removes the module and the dkms registration"
 	"rpm scriptlets: dkms add/build/install, then remove")
@@ -399,6 +409,11 @@ ensure_base "$kver"
 st=$?
 base=$BASE
 note "base root: $(elapsed "$t") s ($([ -n "$BASE_BUILT" ] && echo built || echo cached))"
+# For check.sh's fresh-machine estimate.
+timings=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/timings
+mkdir -p "$timings"
+[ -n "$BASE_BUILT" ] && [ $st -eq 0 ] && elapsed "$t" >"$timings/pkgtest-base.cold"
+elapsed "$t" >"$timings/pkgtest-base.last"
 if [ $st -ne 0 ]; then
 	tail -n 30 "$work/base.log"
 	bail "base root failed (log: $work/base.log)" "${REST[@]}"
@@ -428,7 +443,7 @@ install_deb() {
 			in_chroot "$root" nice dkms autoinstall -k "$kver"; }
 }
 install_deb >"$work/install.log" 2>&1
-dkms_status=$(in_chroot "$root" dkms status 2>&1)
+dkms_status=$(in_chroot "$root" dkms status 2>/dev/null)
 note "dkms status: $dkms_status"
 mod=$(ls "$root/lib/modules/$kver/updates/dkms/"dmem_backport.ko* 2>/dev/null | head -n 1)
 if echo "$dkms_status" | grep -q "^dmem-backport/$version, $kver, x86_64: installed" &&
@@ -455,10 +470,16 @@ signed_by_mok() {
 }
 check "${REST[0]}" signed_by_mok
 REST=("${REST[@]:1}")
+mod_version=$([ -n "$mod" ] && in_chroot "$root" modinfo -F version "${mod#"$root"}" 2>/dev/null)
+check "${REST[0]} ($mod_version)" [ "$mod_version" = "$version" ]
+REST=("${REST[@]:1}")
 
 # -- boot it
 t=$(date +%s)
 write_guest_init "$root"
+# The documented modprobe.d example, activated as the README says.
+sed 's/^#options/options/' "$root/usr/share/doc/dmem-backport-dkms/examples/dmem-backport.modprobe.conf" \
+	>"$root/etc/modprobe.d/dmem-backport.conf"
 umount_all_but_overlay() {
 	local i keep=()
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
@@ -487,13 +508,18 @@ grep -a 'PKGTEST' "$log" | sed 's/^/# guest: /'
 check "${REST[0]}" grep -aq "PKGTEST kernel $kver" "$log"
 check "${REST[1]}" grep -aq 'PKGTEST modprobe ok' "$log"
 check "${REST[2]}" grep -aq 'PKGTEST lsmod ok' "$log"
-# Until the cgroupfs glue lands the module is a stub: the files are required
-# only from a module that has them (its strings name dmem.capacity).
-if [ -n "$mod" ] && xz -dcf "$mod" | grep -aq 'capacity'; then
-	check "${REST[3]}" grep -aq 'PKGTEST file dmem.capacity' "$log"
-else
-	ok "${REST[3]} # SKIP module without cgroupfs files (stub)"
-fi
+dmem_files() {
+	local f
+	for f in 'file dmem.capacity' 'file dmem.current' '+dmem ok' 'child file dmem.min' \
+		'child file dmem.low' 'child file dmem.max' 'child file dmem.current'; do
+		grep -aq "PKGTEST $f" "$log" || { note "missing: $f"; return 1; }
+	done
+	# The qxl VRAM is a region, named as upstream names DRM regions.
+	grep -aq 'PKGTEST dmem.capacity: drm/' "$log" || { note "no drm/ region"; return 1; }
+	# The modprobe.d example's option reached the module.
+	grep -aq 'PKGTEST param host memory' "$log"
+}
+check "${REST[3]}" dmem_files
 no_warnings() {
 	grep -aq 'PKGTEST done' "$log" &&
 		! grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"
