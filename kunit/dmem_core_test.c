@@ -216,10 +216,8 @@ static void dmem_core_evict_rules_and_root_ancestor(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_parent(anc), NULL);
 	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_cg(anc), root);
 	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(anc, pb, true, &hit));
-	dmem_pool_put(anc);
 	anc = dmem_common_ancestor(pax, pa);
 	KUNIT_EXPECT_PTR_EQ(test, anc, pa);
-	dmem_pool_put(anc);
 
 	dmem_pool_uncharge(pb, 8 * MB);
 	dmem_pool_uncharge(pax, 8 * MB);

@@ -828,8 +828,9 @@ static unsigned int dmem_pool_depth(struct dmem_pool *pool)
  *
  * Never allocates: both ancestries exist while @a and @b are alive.
  *
- * Return: a referenced pool (drop it with dmem_pool_put()), or NULL if
- * either is NULL or they belong to different regions.
+ * Return: the common ancestor, not referenced: each pool pins its parent,
+ * so it lives as long as the caller holds @a or @b.  NULL if either is
+ * NULL or they belong to different regions.
  */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 				       struct dmem_pool *b)
@@ -848,8 +849,6 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 		a = a->parent;
 		b = b->parent;
 	}
-	if (a)
-		dmem_pool_get_ref(a);
 	return a;
 }
 

@@ -347,14 +347,11 @@ static void test_common_ancestor_root_edge(void)
 	/* by is fully min-protected, yet the root common ancestor says yes */
 	CHECK(!dmem_evict_valuable(NULL, pby, true, NULL));
 	CHECK(dmem_evict_valuable(anc, pby, true, NULL));
-	dmem_pool_put(anc);
 
 	anc = dmem_common_ancestor(pax, pa);
 	CHECK(anc == pa);
-	dmem_pool_put(anc);
 	anc = dmem_common_ancestor(pax, pax);
 	CHECK(anc == pax);
-	dmem_pool_put(anc);
 	CHECK(dmem_common_ancestor(NULL, pax) == NULL);
 	CHECK(dmem_common_ancestor(pax, pool_of(ax, r2)) == NULL);
 
