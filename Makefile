@@ -3,7 +3,9 @@
 # dmem-backport: kbuild for the module, plus the developer targets
 # (check, demo, bench, test-user, vmtest) when invoked directly.
 
-ifneq ($(KERNELRELEASE),)
+# kbuild reads this file with KBUILD_EXTMOD set.  (Not KERNELRELEASE: dkms
+# passes KERNELRELEASE=<kver> on the command line of the top-level make.)
+ifneq ($(KBUILD_EXTMOD),)
 # ---------------------------------------------------------------- kbuild
 obj-m := dmem_backport.o
 
