@@ -987,6 +987,8 @@ static void test_lifetime_unregister_with_charges(void)
 	CHECK(dmem_pool_find(b, r) == NULL);
 	CHECK_EQ(PTR_ERR(dmem_pool_get(b, r)), -ENODEV);
 	CHECK_EQ(PTR_ERR(dmem_pool_get(a, r)), -ENODEV);
+	CHECK_EQ(dmem_pool_try_charge(pb, 1, NULL), -ENODEV);
+	CHECK_EQ(dmem_pool_read(pb, DMEM_FILE_CURRENT), 5 * M);
 	/* the charged pool and its ancestry are still usable */
 	pa = pb->parent;
 	CHECK_EQ(dmem_pool_read(pa, DMEM_FILE_CURRENT), 5 * M);
@@ -1030,9 +1032,12 @@ static void test_lifetime_offline_resets_limits(void)
 	CHECK_EQ(pa->low, 0);
 	CHECK_EQ(atomic64_read(&pp->children_low_usage), 10 * M);
 	CHECK_EQ(dmem_effective_low(NULL, pb), 10 * M);
-	CHECK_EQ(dmem_pool_try_charge(pa, 4 * M, NULL), 0);	/* old max gone */
+	/* a dead pool takes no new charges; the old ones stay */
+	CHECK_EQ(dmem_pool_try_charge(pa, 1 * M, NULL), -ENODEV);
+	CHECK_EQ(atomic64_read(&pa->usage), 4 * M);
+	CHECK_EQ(atomic64_read(&pp->usage), 20 * M);
 	CHECK_EQ(released, rel0);
-	dmem_pool_uncharge(pa, 8 * M);
+	dmem_pool_uncharge(pa, 4 * M);
 	CHECK_EQ(released, rel0 + 1);
 	dmem_pool_uncharge(pb, 16 * M);
 	dmem_region_unregister(r);
