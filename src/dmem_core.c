@@ -705,6 +705,16 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
 
 #define DMEM_PATH_FAST	32
 
+static const struct dmem_eff dmem_eff_exact = { 0, 0 };
+
+/* Nothing below can change the caller's answer (see dmem_calc_protection). */
+static bool dmem_eff_final(const struct dmem_eff *eff,
+			   const struct dmem_eff *stop)
+{
+	return (!eff->min && !eff->low) ||
+	       (eff->min < stop->min && eff->low < stop->low);
+}
+
 /*
  * dmem_calc_protection() - effective min and low of @pool relative to
  * @root (an ancestor of @pool, @pool itself, or NULL for the topmost
@@ -717,10 +727,19 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
  * that @root is an ancestor); paths longer than DMEM_PATH_FAST are walked
  * again per level instead (O(depth^2), no allocation, no recursion).
  *
+ * Going down the path, effective values never grow (a child's share is
+ * at most its parent's effective value: scaled by P / S when overcommitted,
+ * else its claim plus a fraction of P - S, with claim <= S).  So once both
+ * values are below @stop, the final ones will be too and a caller that
+ * only compares usage against them has its answer: the walk stops there
+ * and @eff holds those upper bounds.  Pass {0, 0} for exact values.  The
+ * same argument makes zero protection final.
+ *
  * Return: false if @root is neither @pool nor one of its ancestors.
  */
 static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
-				 struct dmem_eff *eff)
+				 struct dmem_eff *eff,
+				 const struct dmem_eff *stop)
 {
 	struct dmem_pool *path[DMEM_PATH_FAST];
 	struct dmem_pool *p;
@@ -740,15 +759,10 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 		n++;
 	}
 
-	/*
-	 * Once a level has no effective protection at all, every pool below
-	 * it gets none either (its own claim makes the siblings' sum exceed
-	 * the parent's zero, which scales it to zero): stop early.
-	 */
 	if (n <= DMEM_PATH_FAST) {
 		while (n) {
 			dmem_eff_next(root, path[--n], eff);
-			if (!eff->min && !eff->low)
+			if (dmem_eff_final(eff, stop))
 				return true;
 		}
 		return true;
@@ -757,7 +771,7 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 		for (p = pool, up = --n; up; up--)
 			p = p->parent;
 		dmem_eff_next(root, p, eff);
-		if (!eff->min && !eff->low)
+		if (dmem_eff_final(eff, stop))
 			return true;
 	}
 	return true;
@@ -775,7 +789,7 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff))
+	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
 		return 0;
 	return eff.min;
 }
@@ -785,7 +799,7 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff))
+	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
 		return 0;
 	return eff.low;
 }
@@ -810,17 +824,19 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 			 bool ignore_low, bool *hit_low)
 {
-	struct dmem_eff eff;
+	struct dmem_eff eff, stop;
 	u64 used;
 
 	if (limit == test || !test)
 		return true;
 	if (limit && !limit->parent)
 		return true;
-	/* false also when @test is outside the limit's subtree */
-	if (!dmem_calc_protection(limit, test, &eff))
-		return false;
 	used = atomic64_read(&test->usage);
+	stop.min = used;
+	stop.low = ignore_low ? U64_MAX : used;
+	/* false also when @test is outside the limit's subtree */
+	if (!dmem_calc_protection(limit, test, &eff, &stop))
+		return false;
 	if (used <= eff.min)
 		return false;
 	if (!ignore_low && used <= eff.low) {
@@ -835,13 +851,17 @@ bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 static bool dmem_below(struct dmem_pool *root, struct dmem_pool *pool,
 		       bool low)
 {
-	struct dmem_eff eff;
+	struct dmem_eff eff, stop;
+	u64 used;
 
 	if (!pool || root == pool || !pool->parent)
 		return false;
-	if (!dmem_calc_protection(root, pool, &eff))
+	used = atomic64_read(&pool->usage);
+	stop.min = low ? U64_MAX : used;
+	stop.low = low ? used : U64_MAX;
+	if (!dmem_calc_protection(root, pool, &eff, &stop))
 		return false;
-	return (u64)atomic64_read(&pool->usage) <= (low ? eff.low : eff.min);
+	return used <= (low ? eff.low : eff.min);
 }
 
 /**
