@@ -136,6 +136,7 @@ saved=0
 for f in "$cache"/timings/*.cold; do
 	[ -e "$f" ] || continue
 	k=$(basename "$f" .cold)
+	want "${k%%-base}" || continue
 	cold=$(cat "$f")
 	warm=$(cat "$cache/timings/$k.last" 2>/dev/null || echo "$cold")
 	[ "$warm" -lt "$cold" ] && saved=$((saved + cold - warm))
