@@ -3,7 +3,9 @@
 # dmem-backport: kbuild for the module, plus the developer targets
 # (check, demo, bench, test-user, vmtest) when invoked directly.
 
-ifneq ($(KERNELRELEASE),)
+# kbuild reads this file with KBUILD_EXTMOD set.  (Not KERNELRELEASE: dkms
+# passes KERNELRELEASE=<kver> on the command line of the top-level make.)
+ifneq ($(KBUILD_EXTMOD),)
 # ---------------------------------------------------------------- kbuild
 obj-m := dmem_backport.o
 
@@ -11,6 +13,8 @@ dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
 		   src/compat/hook.o \
+		   src/compat/ttm_compat.o \
+		   src/ttm_dmem.o \
 		   src/ttm_dmem_evict.o
 
 ccflags-y += -I$(src)/include -I$(src)/src

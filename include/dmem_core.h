@@ -35,7 +35,7 @@ struct dmem_pool;
  */
 struct dmem_cg {
 	struct dmem_cg *parent;
-	/* private to dmem_core.c */
+	/* private: used by dmem_core.c only */
 	struct list_head pools;		/* struct dmem_pool.cg_node */
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
@@ -153,8 +153,9 @@ bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool);
 bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool);
 /*
  * dmem_common_ancestor() - nearest pool that is @a, @b or an ancestor of
- * both (7.3 dmem_cgroup_get_common_ancestor()).  Returns a REFERENCED pool
- * (dmem_pool_put() it), NULL if either is NULL or the regions differ.
+ * both (7.3 dmem_cgroup_get_common_ancestor()).  NOT referenced (unlike
+ * upstream): it is an ancestor of both, so it stays valid as long as the
+ * caller holds @a or @b.  NULL if either is NULL or the regions differ.
  * Never allocates or sleeps.
  */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,

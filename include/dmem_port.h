@@ -23,6 +23,7 @@
 #include <linux/math64.h>
 #include <linux/bug.h>
 #include <linux/printk.h>
+#include <linux/overflow.h>
 #else
 #include "port_user.h"
 #endif

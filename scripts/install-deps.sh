@@ -38,6 +38,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
+start=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+timings=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/timings
+mkdir -p "$timings"
+echo "$(($(date +%s) - start))" >"$timings/install-deps.cold"

@@ -593,6 +593,16 @@ void dmem_cg_offline(struct dmem_cg *cg)
  * wrap for values above 4 GiB; wherever upstream does not wrap, the results
  * are identical.
  */
+/* a * b / c, exact; the 128-bit path only when the product overflows */
+static u64 dmem_mul_div(u64 a, u64 b, u64 c)
+{
+	u64 prod;
+
+	if (likely(!check_mul_overflow(a, b, &prod)))
+		return prod / c;
+	return mul_u64_u64_div_u64(a, b, c);
+}
+
 static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 			       u64 parent_effective, u64 siblings_protected)
 {
@@ -600,14 +610,12 @@ static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 	u64 ep = prot;
 
 	if (siblings_protected > parent_effective)
-		return mul_u64_u64_div_u64(prot, parent_effective,
-					   siblings_protected);
+		return dmem_mul_div(prot, parent_effective, siblings_protected);
 
 	if (parent_effective > siblings_protected &&
 	    parent_usage > siblings_protected && usage > prot)
-		ep += mul_u64_u64_div_u64(parent_effective - siblings_protected,
-					  usage - prot,
-					  parent_usage - siblings_protected);
+		ep += dmem_mul_div(parent_effective - siblings_protected,
+				   usage - prot, parent_usage - siblings_protected);
 	return ep;
 }
 
@@ -648,60 +656,60 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
 
 /*
  * dmem_calc_protection() - effective min and low of @pool relative to
- * @root, an ancestor of @pool (or @pool itself, which has none).
+ * @root (an ancestor of @pool, @pool itself, or NULL for the topmost
+ * ancestor).
  *
  * A pool's effective protection depends only on its ancestors' (and their
  * children sums, which the counters maintain), so instead of upstream's
  * pre-order walk over the whole subtree of @root we go down the path from
- * @root to @pool: O(depth).  Paths longer than DMEM_PATH_FAST are walked
- * again per level (O(depth^2), no allocation, no recursion).
+ * @root to @pool: O(depth).  One walk up collects the path (and checks
+ * that @root is an ancestor); paths longer than DMEM_PATH_FAST are walked
+ * again per level instead (O(depth^2), no allocation, no recursion).
+ *
+ * Return: false if @root is neither @pool nor one of its ancestors.
  */
-static void dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
+static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 				 struct dmem_eff *eff)
 {
 	struct dmem_pool *path[DMEM_PATH_FAST];
 	struct dmem_pool *p;
-	unsigned int depth = 0, i;
+	unsigned int n = 0, up;
 
 	eff->min = 0;
 	eff->low = 0;
-	if (root == pool)
-		return;
-
-	for (p = pool; p != root; p = p->parent)
-		depth++;
-
-	if (depth <= DMEM_PATH_FAST) {
-		i = depth;
-		for (p = pool; p != root; p = p->parent)
-			path[--i] = p;
-		for (i = 0; i < depth; i++)
-			dmem_eff_next(root, path[i], eff);
-		return;
+	for (p = pool; p != root; p = p->parent) {
+		if (!p->parent) {
+			if (root)
+				return false;
+			root = p;	/* the topmost ancestor */
+			break;
+		}
+		if (n < DMEM_PATH_FAST)
+			path[n] = p;
+		n++;
 	}
 
-	while (depth) {
-		unsigned int up = --depth;
-
-		for (p = pool; up; up--)
+	/*
+	 * Once a level has no effective protection at all, every pool below
+	 * it gets none either (its own claim makes the siblings' sum exceed
+	 * the parent's zero, which scales it to zero): stop early.
+	 */
+	if (n <= DMEM_PATH_FAST) {
+		while (n) {
+			dmem_eff_next(root, path[--n], eff);
+			if (!eff->min && !eff->low)
+				return true;
+		}
+		return true;
+	}
+	while (n) {
+		for (p = pool, up = --n; up; up--)
 			p = p->parent;
 		dmem_eff_next(root, p, eff);
-	}
-}
-
-static bool dmem_is_ancestor(struct dmem_pool *ancestor, struct dmem_pool *pool)
-{
-	for (; pool; pool = pool->parent)
-		if (pool == ancestor)
+		if (!eff->min && !eff->low)
 			return true;
-	return false;
-}
-
-static struct dmem_pool *dmem_top(struct dmem_pool *pool)
-{
-	while (pool->parent)
-		pool = pool->parent;
-	return pool;
+	}
+	return true;
 }
 
 /**
@@ -716,11 +724,8 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!root)
-		root = dmem_top(pool);
-	if (!dmem_is_ancestor(root, pool))
+	if (!dmem_calc_protection(root, pool, &eff))
 		return 0;
-	dmem_calc_protection(root, pool, &eff);
 	return eff.min;
 }
 
@@ -729,11 +734,8 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!root)
-		root = dmem_top(pool);
-	if (!dmem_is_ancestor(root, pool))
+	if (!dmem_calc_protection(root, pool, &eff))
 		return 0;
-	dmem_calc_protection(root, pool, &eff);
 	return eff.low;
 }
 
@@ -760,20 +762,13 @@ bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 	struct dmem_eff eff;
 	u64 used;
 
-	if (limit == test)
+	if (limit == test || !test)
 		return true;
-	if (!test)
+	if (limit && !limit->parent)
 		return true;
-	if (limit) {
-		if (!limit->parent)
-			return true;
-		if (!dmem_is_ancestor(limit, test))
-			return false;
-	} else {
-		limit = dmem_top(test);
-	}
-
-	dmem_calc_protection(limit, test, &eff);
+	/* false also when @test is outside the limit's subtree */
+	if (!dmem_calc_protection(limit, test, &eff))
+		return false;
 	used = atomic64_read(&test->usage);
 	if (used <= eff.min)
 		return false;
@@ -793,11 +788,8 @@ static bool dmem_below(struct dmem_pool *root, struct dmem_pool *pool,
 
 	if (!pool || root == pool || !pool->parent)
 		return false;
-	if (!root)
-		root = dmem_top(pool);
-	else if (!dmem_is_ancestor(root, pool))
+	if (!dmem_calc_protection(root, pool, &eff))
 		return false;
-	dmem_calc_protection(root, pool, &eff);
 	return (u64)atomic64_read(&pool->usage) <= (low ? eff.low : eff.min);
 }
 
@@ -836,8 +828,9 @@ static unsigned int dmem_pool_depth(struct dmem_pool *pool)
  *
  * Never allocates: both ancestries exist while @a and @b are alive.
  *
- * Return: a referenced pool (drop it with dmem_pool_put()), or NULL if
- * either is NULL or they belong to different regions.
+ * Return: the common ancestor, not referenced: each pool pins its parent,
+ * so it lives as long as the caller holds @a or @b.  NULL if either is
+ * NULL or they belong to different regions.
  */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 				       struct dmem_pool *b)
@@ -856,8 +849,6 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 		a = a->parent;
 		b = b->parent;
 	}
-	if (a)
-		dmem_pool_get_ref(a);
 	return a;
 }
 

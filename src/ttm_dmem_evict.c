@@ -1,5 +1,274 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmem-backport: protection-aware TTM eviction (placeholder until the
- * eviction work lands).
+ * dmem-backport: protection-aware TTM eviction (mainline 6.14 + 7.3).
+ *
+ * Every in-tree driver's eviction_valuable callback ends in the exported
+ * ttm_bo_eviction_valuable(): it is redirected into
+ * dmem_ttm_eviction_valuable(), which asks the kernel's original first and
+ * then applies the dmem decision for the task that is evicting.
+ *
+ * The per-era eviction loop (ttm_mem_evict_first() up to 6.9, the LRU walk
+ * ttm_lru_walk_for_evict() from 6.10) is redirected to run a first pass
+ * that respects dmem.low and, if something was skipped only because of
+ * low, a second pass that ignores it.  dmem.min is never ignored.
+ *
+ * Decision (dmem_evict_valuable() of the core) for a buffer charged to
+ * pool T while the evicting task allocates from pool E:
+ *  - the allocation hit dmem.max of pool L: only buffers below L are
+ *    candidates, protection is computed relative to L;
+ *  - otherwise (plain lack of VRAM) the common ancestor A of E and T is the
+ *    root of the protection computation (7.3).  When A is the root cgroup's
+ *    pool we compute protection relative to the root, like 6.14 did for a
+ *    missing limit pool, rather than 7.3's shortcut that makes every buffer
+ *    of another top-level cgroup evictable: otherwise dmem.low/min would
+ *    never protect one top-level cgroup from another (the common case:
+ *    app.slice against background.slice).
+ *  - aggressive protection (7.3): an evictor below its own effective min
+ *    may take low-protected buffers from the first pass on.
+ * Buffers we did not charge (allocated before the module loaded) are
+ * candidates as without the module, except for an allocation that hit a
+ * dmem.max: it may only evict inside the limited subtree (as upstream,
+ * where an uncharged buffer is outside every pool).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "ttm_dmem.h"
+#include "compat/hook.h"
+
+static struct dmem_hook dmem_ttm_hook_valuable;
+static struct dmem_hook dmem_ttm_hook_evict;
+
+/**
+ * dmem_ttm_protection_root() - the pool protection is computed against.
+ * @ctx: the evicting task's context
+ * @test: the candidate buffer's pool
+ *
+ * Return: the limit pool, the common ancestor of evictor and evictee, or
+ * NULL for "relative to the root".
+ */
+static struct dmem_pool *dmem_ttm_protection_root(struct dmem_ttm_ctx *ctx,
+						  struct dmem_pool *test)
+{
+	struct dmem_pool *anc;
+
+	if (ctx->limit_pool)
+		return ctx->limit_pool;
+	if (!ctx->charge_pool)
+		return NULL;
+	anc = dmem_common_ancestor(ctx->charge_pool, test);
+	if (!anc || !dmem_pool_parent(anc))
+		return NULL;
+	return anc;
+}
+
+/**
+ * dmem_ttm_evict_allowed() - the dmem part of the eviction decision.
+ * @bo: candidate buffer, reserved by the caller
+ *
+ * Return: false if @bo must stay because of dmem limits or protection.
+ */
+static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
+{
+	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
+	struct ttm_resource *res = bo->resource;
+	struct dmem_pool *test;
+	bool hit_low = false;
+	bool ok = true;
+
+	if (!ctx || !ctx->evicting || !res)
+		return true;
+
+	dmem_ttm_track_lock();
+	test = dmem_ttm_res_pool_locked(res);
+	if (!test)
+		/* Not ours: only a max-limited allocation must leave it. */
+		ok = !ctx->limit_pool;
+	else if (ctx->charge_pool &&
+		 dmem_pool_region(test) == dmem_pool_region(ctx->charge_pool))
+		ok = dmem_evict_valuable(dmem_ttm_protection_root(ctx, test),
+					 test, ctx->ignore_low, &hit_low);
+	dmem_ttm_track_unlock();
+
+	if (hit_low)
+		ctx->hit_low = true;
+	return ok;
+}
+
+/**
+ * dmem_ttm_eviction_valuable() - replacement of ttm_bo_eviction_valuable().
+ * @bo: candidate buffer
+ * @place: the placement being made room for
+ *
+ * Return: the kernel's answer, narrowed by dmem protection and limits.
+ */
+static bool dmem_ttm_eviction_valuable(struct ttm_buffer_object *bo,
+				       const struct ttm_place *place)
+{
+	bool ret = ttm_bo_eviction_valuable(bo, place) &&
+		   dmem_ttm_evict_allowed(bo);
+
+	dmem_hook_exit(&dmem_ttm_hook_valuable);
+	return ret;
+}
+
+/**
+ * dmem_ttm_evict_pass_begin() - set up the first eviction pass.
+ * @ctx: the evicting task's context
+ * @man: the manager being evicted from
+ *
+ * Return: the previous value of @ctx->evicting (nesting).
+ */
+static bool dmem_ttm_evict_pass_begin(struct dmem_ttm_ctx *ctx,
+				      struct ttm_resource_manager *man)
+{
+	bool was = ctx->evicting;
+
+	ctx->evicting = ctx->man == man;
+	ctx->hit_low = false;
+	/* 7.3 aggressive protection: below min, low does not hold us. */
+	ctx->ignore_low = ctx->charge_pool &&
+			  dmem_below_min(NULL, ctx->charge_pool);
+	return was;
+}
+
+static bool dmem_ttm_evict_retry_ignoring_low(struct dmem_ttm_ctx *ctx)
+{
+	if (!ctx->evicting || ctx->ignore_low || !ctx->hit_low)
+		return false;
+	ctx->ignore_low = true;
+	ctx->hit_low = false;
+	return true;
+}
+
+static void dmem_ttm_evict_pass_end(struct dmem_ttm_ctx *ctx, bool was)
+{
+	ctx->evicting = was;
+	ctx->ignore_low = false;
+	ctx->hit_low = false;
+}
+
+#ifdef DMEM_TTM_EVICT_FIRST
+/* Runs the kernel's ttm_mem_evict_first() (not exported, up to 6.9). */
+static DMEM_HOOK_STUB int orig_ttm_mem_evict_first(struct ttm_device *bdev,
+						   struct ttm_resource_manager *man,
+						   const struct ttm_place *place,
+						   struct ttm_operation_ctx *octx,
+						   struct ww_acquire_ctx *ticket)
+{
+	return -EBUSY;
+}
+
+/**
+ * dmem_ttm_mem_evict_first() - replacement of ttm_mem_evict_first().
+ * @bdev: the device
+ * @man: the manager to evict from
+ * @place: the placement being made room for
+ * @octx: TTM operation context
+ * @ticket: ww ticket of the evicting task
+ *
+ * Evicts one buffer; -EBUSY means none was found.  A pass that found
+ * nothing only because of dmem.low is repeated ignoring low.
+ *
+ * Return: as ttm_mem_evict_first().
+ */
+static int dmem_ttm_mem_evict_first(struct ttm_device *bdev,
+				    struct ttm_resource_manager *man,
+				    const struct ttm_place *place,
+				    struct ttm_operation_ctx *octx,
+				    struct ww_acquire_ctx *ticket)
+{
+	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
+	bool was;
+	int ret;
+
+	if (!ctx) {
+		ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+		goto out;
+	}
+	was = dmem_ttm_evict_pass_begin(ctx, man);
+	ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+	if (ret == -EBUSY && dmem_ttm_evict_retry_ignoring_low(ctx))
+		ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+	dmem_ttm_evict_pass_end(ctx, was);
+out:
+	dmem_hook_exit(&dmem_ttm_hook_evict);
+	return ret;
+}
+
+static struct dmem_hook dmem_ttm_hook_evict = {
+	.name = "ttm:ttm_mem_evict_first",
+	DMEM_HOOK_REPLACE(dmem_ttm_mem_evict_first),
+	DMEM_HOOK_ORIG(orig_ttm_mem_evict_first),
+};
+#endif /* DMEM_TTM_EVICT_FIRST */
+
+#ifdef DMEM_TTM_LRU_WALK
+/* Runs the kernel's ttm_lru_walk_for_evict() (not exported, 6.10+). */
+static DMEM_HOOK_STUB s64 orig_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
+						      struct ttm_device *bdev,
+						      struct ttm_resource_manager *man,
+						      s64 target)
+{
+	return 0;
+}
+
+/**
+ * dmem_ttm_lru_walk_for_evict() - replacement of ttm_lru_walk_for_evict().
+ * @walk: the walk (eviction or swapout)
+ * @bdev: the device
+ * @man: the manager whose LRU is walked
+ * @target: progress wanted
+ *
+ * Only a walk over the VRAM manager the current task is allocating from
+ * is an eviction we care about; a walk that made no progress only because
+ * of dmem.low is repeated ignoring low.
+ *
+ * Return: as ttm_lru_walk_for_evict().
+ */
+static s64 dmem_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
+				       struct ttm_device *bdev,
+				       struct ttm_resource_manager *man,
+				       s64 target)
+{
+	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
+	struct ww_acquire_ctx *ticket = walk->ticket;
+	bool was;
+	s64 ret;
+
+	if (!ctx) {
+		ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+		goto out;
+	}
+	was = dmem_ttm_evict_pass_begin(ctx, man);
+	ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+	if (ret == 0 && dmem_ttm_evict_retry_ignoring_low(ctx)) {
+		/* The walk may have dropped its ticket. */
+		walk->ticket = ticket;
+		ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+	}
+	dmem_ttm_evict_pass_end(ctx, was);
+out:
+	dmem_hook_exit(&dmem_ttm_hook_evict);
+	return ret;
+}
+
+static struct dmem_hook dmem_ttm_hook_evict = {
+	.name = "ttm:ttm_lru_walk_for_evict",
+	DMEM_HOOK_REPLACE(dmem_ttm_lru_walk_for_evict),
+	DMEM_HOOK_ORIG(orig_ttm_lru_walk_for_evict),
+};
+#endif /* DMEM_TTM_LRU_WALK */
+
+static struct dmem_hook dmem_ttm_hook_valuable = {
+	.name = "ttm:ttm_bo_eviction_valuable",
+	DMEM_HOOK_REPLACE(dmem_ttm_eviction_valuable),
+};
+
+struct dmem_hook *dmem_ttm_evict_hooks[] = {
+	&dmem_ttm_hook_valuable,
+	&dmem_ttm_hook_evict,
+};
+
+const unsigned int dmem_ttm_evict_nhooks = ARRAY_SIZE(dmem_ttm_evict_hooks);

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sys/types.h>
+#include <sched.h>
 
 typedef uint64_t u64;
 typedef int64_t s64;
@@ -302,6 +303,8 @@ static inline void synchronize_rcu(void) { port_rcu_quiesce(); }
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 
 /* ---- math and strings -------------------------------------------------- */
+#define check_mul_overflow(a, b, d) __builtin_mul_overflow(a, b, d)
+
 static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
 {
 	return (u64)((unsigned __int128)a * b / c);

@@ -12,6 +12,8 @@
 #                 "# smp: N" header, the largest wins)
 #   --isolate     one boot per test (default: all tests in one boot; a test
 #                 that crashes the guest fails and the rest run in a new boot)
+#   --file PATH   run a guest script from anywhere (e.g. the demo)
+#   --show        print each test's own output (not the kernel's) as it ran
 #
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
@@ -29,19 +31,27 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 
-series="" smp=1 all=0 isolate=0
+series="" smp=1 all=0 isolate=0 show=0
 tests=()
+declare -A tpath=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) series=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--all) all=1; shift ;;
 	--isolate) isolate=1; shift ;;
+	--show) show=1; shift ;;
+	--file)
+		t=$(basename "$2" .sh)
+		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+		tests+=("$t")
+		shift 2
+		;;
 	--test)
 		shift
 		while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do tests+=("${1%.sh}"); shift; done
 		;;
-	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,/^set -e/p' "$0" | grep '^#'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -64,12 +74,14 @@ if [ ${#tests[@]} -eq 0 ] || [ $all = 1 ]; then
 	for f in "$repo"/tests/vm/tests/*.sh; do
 		[ -e "$f" ] || continue
 		t=$(basename "$f" .sh)
+		tpath[$t]=$f
 		for_series "$f" && tests+=("$t")
 	done
 fi
 sel=() skipped=()
 for t in "${tests[@]}"; do
-	f="$repo/tests/vm/tests/$t.sh"
+	[ -n "${tpath[$t]:-}" ] || tpath[$t]="$repo/tests/vm/tests/$t.sh"
+	f=${tpath[$t]}
 	if [ ! -f "$f" ]; then
 		echo "run.sh: no such test: $f" >&2
 		exit 2
@@ -164,13 +176,13 @@ install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
 cp "$mod/dmem_backport.ko" "$ovl/dmem/"
 cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
 for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
-for t in "${sel[@]}"; do cp "$repo/tests/vm/tests/$t.sh" "$ovl/dmem/tests/"; done
+for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done
 echo "$series" >"$ovl/dmem/series"
 (cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
 for t in "${sel[@]}"; do
-	s=$(header "$repo/tests/vm/tests/$t.sh" smp)
+	s=$(header "${tpath[$t]}" smp)
 	if [ -n "$s" ] && [ "$s" -gt "$smp" ]; then smp=$s; fi
 done
 
@@ -182,7 +194,7 @@ boot() { # boot NUMBER TEST...
 	mkdir -p "$lst/dmem"
 	printf '%s\n' "$@" >"$lst/dmem/run.list"
 	for t in "$@"; do
-		to=$(header "$repo/tests/vm/tests/$t.sh" timeout)
+		to=$(header "${tpath[$t]}" timeout)
 		budget=$((budget + ${to:-180} + 30))
 	done
 	(cd "$lst" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/list.cpio"
@@ -217,6 +229,12 @@ while [ ${#todo[@]} -gt 0 ]; do
 	boot "$nb" "${batch[@]}"
 	log "boot $nb took $(($(date +%s) - start)) s, log $logs/boot-$nb.log"
 	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$n" "$logs" "${batch[@]}")
+	if [ $show = 1 ]; then
+		for t in "${batch[@]}"; do
+			[ -f "$logs/$t.log" ] || continue
+			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
+		done
+	fi
 	printf '%s\n' "$out" | grep -v '^@@ ' || true
 	read -r _ p f s n rest <<<"$(printf '%s\n' "$out" | grep '^@@ ')"
 	passed=$((passed + p)) failed=$((failed + f)) nskipped=$((nskipped + s))

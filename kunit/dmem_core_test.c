@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmem-backport: KUnit tests of the pure core (src/dmem_core.c) running in
+ * the kernel, with real spinlocks, RCU and slab.  Black-box: only the API
+ * of include/dmem_core.h is used.  The userspace suite (tests/user) holds
+ * the bulk of the cases, including the differential tests; these check
+ * that the same code behaves the same way in the kernel.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dmem_core.h"
+
+#define MB (1024ULL * 1024)
+
+/* ---- helpers ------------------------------------------------------------- */
+
+struct ktest_cg {
+	struct dmem_cg cg;
+	atomic_t *released;
+};
+
+static void ktest_cg_release(struct dmem_cg *cg)
+{
+	struct ktest_cg *t = container_of(cg, struct ktest_cg, cg);
+
+	if (t->released)
+		atomic_inc(t->released);
+	kfree(t);
+}
+
+static struct dmem_cg *ktest_cg_new(struct kunit *test, struct dmem_cg *parent,
+				    atomic_t *released)
+{
+	struct ktest_cg *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->released = released;
+	dmem_cg_init(&t->cg, parent, ktest_cg_release);
+	return &t->cg;
+}
+
+static void ktest_cg_del(struct dmem_cg *cg)
+{
+	dmem_cg_offline(cg);
+	dmem_cg_put(cg);
+}
+
+struct ktest_printer {
+	struct dmem_printer p;
+	char buf[512];
+	size_t len;
+};
+
+static void ktest_puts(struct dmem_printer *p, const char *s)
+{
+	struct ktest_printer *kp = container_of(p, struct ktest_printer, p);
+
+	kp->len += strscpy(kp->buf + kp->len, s, sizeof(kp->buf) - kp->len);
+}
+
+static const char *ktest_show(struct ktest_printer *kp, struct dmem_cg *cg,
+			      enum dmem_file file)
+{
+	kp->p.puts = ktest_puts;
+	kp->len = 0;
+	kp->buf[0] = '\0';
+	dmem_show(cg, file, &kp->p);
+	return kp->buf;
+}
+
+static int ktest_write(struct dmem_cg *cg, enum dmem_file file, const char *s)
+{
+	return dmem_write_limits(cg, file, s, strlen(s));
+}
+
+static struct dmem_pool *ktest_pool(struct kunit *test, struct dmem_cg *cg,
+				    struct dmem_region *r)
+{
+	struct dmem_pool *pool = dmem_pool_get(cg, r);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	dmem_pool_put(pool);	/* stays linked while cg is online */
+	return pool;
+}
+
+/* ---- dmem_core_protection ------------------------------------------------ */
+
+/*
+ * The memcg documentation example (see tests/user/test_core.c for the
+ * derivation): A low 50M, A/B low 50M, children C/D/E/F asking
+ * 75M/25M/500M/0 with usage 50M/50M/0/50M.  B's children claim 75M of
+ * B's 50M: C gets 50*50/75 = 33.33M, D 16.67M, E and F nothing.
+ */
+static void dmem_core_memcg_doc_example(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, root, NULL);
+	struct dmem_cg *b = ktest_cg_new(test, a, NULL);
+	struct dmem_cg *c = ktest_cg_new(test, b, NULL);
+	struct dmem_cg *d = ktest_cg_new(test, b, NULL);
+	struct dmem_cg *e = ktest_cg_new(test, b, NULL);
+	struct dmem_cg *f = ktest_cg_new(test, b, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/doc", 1024 * MB, NULL);
+	struct dmem_pool *pc, *pd, *pe, *pf;
+	bool hit = false;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
+	KUNIT_EXPECT_EQ(test, ktest_write(b, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
+	KUNIT_EXPECT_EQ(test, ktest_write(c, DMEM_FILE_LOW, "kunit/doc 75M"), 0);
+	KUNIT_EXPECT_EQ(test, ktest_write(d, DMEM_FILE_LOW, "kunit/doc 25M"), 0);
+	KUNIT_EXPECT_EQ(test, ktest_write(e, DMEM_FILE_LOW, "kunit/doc 500M"), 0);
+	pc = ktest_pool(test, c, r);
+	pd = ktest_pool(test, d, r);
+	pe = ktest_pool(test, e, r);
+	pf = ktest_pool(test, f, r);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pc, 50 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pd, 50 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pf, 50 * MB, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, pc), 34952533ULL);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, pd), 17476266ULL);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, pe), 0ULL);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, pf), 0ULL);
+	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(NULL, pc, false, &hit));
+
+	/* settled at C 33M, D 17M: both exactly protected */
+	dmem_pool_uncharge(pc, 17 * MB);
+	dmem_pool_uncharge(pd, 33 * MB);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, pc), 33 * MB);
+	KUNIT_EXPECT_FALSE(test, dmem_evict_valuable(NULL, pc, false, &hit));
+	KUNIT_EXPECT_TRUE(test, hit);
+	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(NULL, pc, true, &hit));
+	KUNIT_EXPECT_TRUE(test, dmem_below_low(NULL, pc));
+	KUNIT_EXPECT_FALSE(test, dmem_below_min(NULL, pc));
+
+	dmem_pool_uncharge(pc, 33 * MB);
+	dmem_pool_uncharge(pd, 17 * MB);
+	dmem_pool_uncharge(pf, 50 * MB);
+	dmem_region_unregister(r);
+	ktest_cg_del(c);
+	ktest_cg_del(d);
+	ktest_cg_del(e);
+	ktest_cg_del(f);
+	ktest_cg_del(b);
+	ktest_cg_del(a);
+	ktest_cg_del(root);
+}
+
+/*
+ * Recursive protection: P low 100M with children X (low 0, 150M) and
+ * Y (low 20M, 50M).  80M unclaimed, shared by unprotected usage over
+ * 180M: X = 80*150/180 = 66.67M, Y = 20 + 80*30/180 = 33.33M.
+ */
+static void dmem_core_recursive_share(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *p = ktest_cg_new(test, root, NULL);
+	struct dmem_cg *x = ktest_cg_new(test, p, NULL);
+	struct dmem_cg *y = ktest_cg_new(test, p, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/rec", 1024 * MB, NULL);
+	struct dmem_pool *px, *py;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, ktest_write(p, DMEM_FILE_LOW, "kunit/rec 100M"), 0);
+	KUNIT_EXPECT_EQ(test, ktest_write(y, DMEM_FILE_LOW, "kunit/rec 20M"), 0);
+	px = ktest_pool(test, x, r);
+	py = ktest_pool(test, y, r);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(px, 150 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(py, 50 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, px), 69905066ULL);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, py), 34952533ULL);
+	dmem_pool_uncharge(px, 150 * MB);
+	dmem_pool_uncharge(py, 50 * MB);
+	dmem_region_unregister(r);
+	ktest_cg_del(x);
+	ktest_cg_del(y);
+	ktest_cg_del(p);
+	ktest_cg_del(root);
+}
+
+/*
+ * Rules before protection, and the reported edge case: when evictor and
+ * evictee only share the root cgroup, the common ancestor is the root
+ * pool and the buffer is evictable even though it is min-protected.
+ */
+static void dmem_core_evict_rules_and_root_ancestor(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, root, NULL);
+	struct dmem_cg *ax = ktest_cg_new(test, a, NULL);
+	struct dmem_cg *b = ktest_cg_new(test, root, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/rules", 1024 * MB, NULL);
+	struct dmem_pool *pax, *pb, *pa, *anc;
+	bool hit = false;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	pax = ktest_pool(test, ax, r);
+	pa = ktest_pool(test, a, r);
+	pb = ktest_pool(test, b, r);
+	KUNIT_EXPECT_EQ(test, ktest_write(b, DMEM_FILE_MIN, "kunit/rules max"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 8 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pax, 8 * MB, NULL), 0);
+
+	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(pb, pb, false, &hit));
+	KUNIT_EXPECT_FALSE(test, dmem_evict_valuable(pa, pb, true, &hit));
+	KUNIT_EXPECT_FALSE(test, dmem_evict_valuable(NULL, pb, true, &hit));
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_TRUE(test, dmem_below_min(NULL, pb));
+
+	anc = dmem_common_ancestor(pax, pb);
+	KUNIT_ASSERT_NOT_NULL(test, anc);
+	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_parent(anc), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_cg(anc), root);
+	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(anc, pb, true, &hit));
+	anc = dmem_common_ancestor(pax, pa);
+	KUNIT_EXPECT_PTR_EQ(test, anc, pa);
+
+	dmem_pool_uncharge(pb, 8 * MB);
+	dmem_pool_uncharge(pax, 8 * MB);
+	dmem_region_unregister(r);
+	ktest_cg_del(ax);
+	ktest_cg_del(a);
+	ktest_cg_del(b);
+	ktest_cg_del(root);
+}
+
+static struct kunit_case dmem_core_protection_cases[] = {
+	KUNIT_CASE(dmem_core_memcg_doc_example),
+	KUNIT_CASE(dmem_core_recursive_share),
+	KUNIT_CASE(dmem_core_evict_rules_and_root_ancestor),
+	{}
+};
+
+static struct kunit_suite dmem_core_protection_suite = {
+	.name = "dmem_core_protection",
+	.test_cases = dmem_core_protection_cases,
+};
+
+/* ---- dmem_core_charge ---------------------------------------------------- */
+
+static void dmem_core_charge_limit_pool(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, root, NULL);
+	struct dmem_cg *b = ktest_cg_new(test, a, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/chg", 100 * MB, NULL);
+	struct dmem_pool *pa, *pb, *lim = NULL;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_MAX, "kunit/chg 10M"), 0);
+	pb = ktest_pool(test, b, r);
+	pa = ktest_pool(test, a, r);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 6 * MB, &lim), 0);
+	KUNIT_EXPECT_PTR_EQ(test, lim, NULL);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 5 * MB, &lim), -EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, lim, pa);
+	dmem_pool_put(lim);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pb, DMEM_FILE_CURRENT), 6 * MB);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_CURRENT), 6 * MB);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 4 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_PEAK), 10 * MB);
+	/* 7.3: a max below usage applies at once */
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_MAX, "kunit/chg 1M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_MAX), 1 * MB);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 1, NULL), -EAGAIN);
+	dmem_pool_uncharge(pb, 10 * MB);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_CURRENT), 0ULL);
+	dmem_region_unregister(r);
+	ktest_cg_del(b);
+	ktest_cg_del(a);
+	ktest_cg_del(root);
+}
+
+/* Unregister and rmdir with live charges; everything goes with the last uncharge. */
+static void dmem_core_unregister_with_charges(struct kunit *test)
+{
+	atomic_t released = ATOMIC_INIT(0);
+	struct dmem_cg *root = ktest_cg_new(test, NULL, &released);
+	struct dmem_cg *a = ktest_cg_new(test, root, &released);
+	struct dmem_region *r = dmem_region_register("kunit/life", 100 * MB, NULL);
+	struct dmem_pool *pa;
+	struct ktest_printer kp;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	pa = dmem_pool_get(a, r);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pa));
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pa, 3 * MB, NULL), 0);
+	dmem_pool_put(pa);
+	dmem_region_unregister(r);
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_CURRENT), "");
+	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_find(a, r), NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_pool_get(a, r)), -ENODEV);
+	ktest_cg_del(a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 0);
+	dmem_pool_uncharge(pa, 3 * MB);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 1);
+	ktest_cg_del(root);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 2);
+}
+
+static struct kunit_case dmem_core_charge_cases[] = {
+	KUNIT_CASE(dmem_core_charge_limit_pool),
+	KUNIT_CASE(dmem_core_unregister_with_charges),
+	{}
+};
+
+static struct kunit_suite dmem_core_charge_suite = {
+	.name = "dmem_core_charge",
+	.test_cases = dmem_core_charge_cases,
+};
+
+/* ---- dmem_core_parse ----------------------------------------------------- */
+
+static void dmem_core_parse_values(struct kunit *test)
+{
+	u64 v = 0;
+
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("4096", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 4096ULL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("2G", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 2ULL << 30);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("3m", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 3ULL << 20);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("0x10k", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 16384ULL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("max", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, DMEM_COUNTER_MAX);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("1E", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, DMEM_COUNTER_MAX);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("16E", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("18446744073709551616", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("k", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("-1", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("1KB", &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_parse_value("1 ", &v), -EINVAL);
+}
+
+static void dmem_core_write_atomic(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, root, NULL);
+	struct dmem_region *r1 = dmem_region_register("kunit/w1", 100 * MB, NULL);
+	struct dmem_region *r2 = dmem_region_register("kunit/w2", 100 * MB, NULL);
+	struct ktest_printer kp;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r1));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r2));
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 1M\n\nkunit/w2 2M\n"), 0);
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_LOW),
+			   "kunit/w1 1048576\nkunit/w2 2097152\n");
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2 x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nnosuch 1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2 16E"), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_LOW),
+			   "kunit/w1 1048576\nkunit/w2 2097152\n");
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_MAX),
+			   "kunit/w1 max\nkunit/w2 max\n");
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, root, DMEM_FILE_CAPACITY),
+			   "kunit/w1 104857600\nkunit/w2 104857600\n");
+	dmem_region_unregister(r1);
+	dmem_region_unregister(r2);
+	ktest_cg_del(a);
+	ktest_cg_del(root);
+}
+
+static struct kunit_case dmem_core_parse_cases[] = {
+	KUNIT_CASE(dmem_core_parse_values),
+	KUNIT_CASE(dmem_core_write_atomic),
+	{}
+};
+
+static struct kunit_suite dmem_core_parse_suite = {
+	.name = "dmem_core_parse",
+	.test_cases = dmem_core_parse_cases,
+};
+
+kunit_test_suites(&dmem_core_protection_suite, &dmem_core_charge_suite,
+		  &dmem_core_parse_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for the dmem-backport core");

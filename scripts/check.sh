@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check` / .ci/run: every test suite of the project, one stage each.
+#
+# Stages: install-deps, downloads (kernels + linux-source, cached), userspace
+# unit tests, fuzz smoke, module builds + sparse + checkpatch, KUnit 6.1,
+# KUnit 6.12, in-guest tests on 6.1 and 6.12, packaging test.  A stage whose
+# script does not exist yet is skipped with a note (not counted).  Each suite
+# prints `ok N ...`/`not ok N ...` and `N passed, N failed`; its lines are
+# shown prefixed with the stage name, its wall time is printed, and the last
+# line is the sum over all suites.  Exit status 0 iff nothing failed.
+#
+# Everything downloaded or built is cached under ~/.cache/dmem-backport/.
+# Environment: CHECK_STAGES="user fuzz ..." runs only those stages;
+# FUZZ_TIME (seconds, default 30) for the fuzz smoke.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
+mkdir -p "$cache/check" "$cache/timings"
+logdir="$cache/check/$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
+mkdir -p "$logdir"
+export FUZZ_TIME=${FUZZ_TIME:-30}
+
+total_p=0 total_f=0
+times=()
+t_all=$(date +%s)
+
+want() { [ -z "${CHECK_STAGES:-}" ] || case " $CHECK_STAGES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+note_time() { times+=("$(printf '%-14s %5d s  %s' "$1" "$2" "$3")"); }
+
+# stage NAME CMD...: run a suite, prefix its output, add up its counts.
+stage() {
+	local name=$1 start end rc p f last
+	shift
+	want "$name" || return 0
+	echo "==== $name: $*"
+	start=$(date +%s)
+	"$@" </dev/null >"$logdir/$name.log" 2>&1
+	rc=$?
+	end=$(date +%s)
+	sed "s/^/$name| /" "$logdir/$name.log"
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/$name.log" | tail -n 1)
+	if [ -n "$last" ]; then
+		p=$(echo "$last" | awk '{print $1}')
+		f=$(echo "$last" | awk '{print $3}')
+	else
+		p=0 f=0
+	fi
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "$name| not ok - stage exited $rc without a failed test"
+		f=$((f + 1))
+	fi
+	if [ -z "$last" ] && [ $rc -eq 0 ]; then
+		echo "$name| not ok - stage printed no 'N passed, N failed' line"
+		f=$((f + 1))
+	fi
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+	echo "$((end - start))" >"$cache/timings/$name.last"
+	echo "==== $name: $p passed, $f failed in $((end - start)) s (log $logdir/$name.log)"
+	note_time "$name" $((end - start)) "$p passed, $f failed"
+}
+
+# step NAME CMD...: a preparation step (not a suite); failure is fatal.
+step() {
+	local name=$1 start end
+	shift
+	want "$name" || return 0
+	echo "==== $name: $*"
+	start=$(date +%s)
+	if ! "$@" </dev/null >"$logdir/$name.log" 2>&1; then
+		sed "s/^/$name| /" "$logdir/$name.log" | tail -n 40
+		echo "==== $name FAILED"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	end=$(date +%s)
+	echo "$((end - start))" >"$cache/timings/$name.last"
+	tail -n 3 "$logdir/$name.log" | sed "s/^/$name| /"
+	note_time "$name" $((end - start)) "prepared"
+}
+
+skip() { want "$1" || return 0; echo "==== $1: skipped ($2)"; note_time "$1" 0 "skipped: $2"; }
+
+has_target() { [ -f "$1/Makefile" ] && make -C "$1" -n "$2" >/dev/null 2>&1; }
+
+downloads() {
+	local start cold=0
+	start=$(date +%s)
+	[ -s "$cache/kernel-6.1.env" ] && [ -s "$cache/kernel-6.12.env" ] &&
+		ls "$cache"/src/linux-source-6.1_*/.extracted "$cache"/src/linux-source-6.12_*/.extracted \
+			>/dev/null 2>&1 || cold=1
+	scripts/fetch-kernel.sh 6.1 && scripts/fetch-kernel.sh 6.12 &&
+		scripts/linux-source.sh 6.1 && scripts/linux-source.sh 6.12 || return 1
+	[ $cold = 0 ] || echo "$(($(date +%s) - start))" >"$cache/timings/downloads.cold"
+}
+
+step install-deps scripts/install-deps.sh
+step downloads downloads
+
+if has_target tests/user test; then
+	stage user make -s -C tests/user test
+else
+	skip user "tests/user has no test target yet"
+fi
+if has_target tests/user fuzz; then
+	stage fuzz make -s -C tests/user fuzz
+else
+	skip fuzz "tests/user has no fuzz target yet"
+fi
+stage modules scripts/build-modules.sh
+stage kunit-6.1 scripts/kunit.sh 6.1
+stage kunit-6.12 scripts/kunit.sh 6.12
+if ls tests/vm/tests/*.sh >/dev/null 2>&1; then
+	stage vm-6.1 tests/vm/run.sh --kver 6.1 --all
+	stage vm-6.12 tests/vm/run.sh --kver 6.12 --all
+else
+	skip vm-6.1 "no tests/vm/tests/*.sh"
+	skip vm-6.12 "no tests/vm/tests/*.sh"
+fi
+if [ -x scripts/test-package.sh ] || [ -f scripts/test-package.sh ]; then
+	stage package bash scripts/test-package.sh
+else
+	skip package "scripts/test-package.sh does not exist yet"
+fi
+
+t_end=$(date +%s)
+echo "==== stage wall times"
+for l in "${times[@]}"; do echo "  $l"; done
+echo "  total          $((t_end - t_all)) s"
+# Fresh machine: what the cache saved this run, as measured when it was
+# filled (scripts record their cold times under $cache/timings/).
+saved=0
+for f in "$cache"/timings/*.cold; do
+	[ -e "$f" ] || continue
+	k=$(basename "$f" .cold)
+	cold=$(cat "$f")
+	warm=$(cat "$cache/timings/$k.last" 2>/dev/null || echo "$cold")
+	[ "$warm" -lt "$cold" ] && saved=$((saved + cold - warm))
+	echo "  cold $k: $cold s (this run $warm s)"
+done
+echo "  estimated fresh-machine total: $(((t_end - t_all + saved) / 60)) min ($((t_end - t_all + saved)) s; + apt install/downloads if not yet cached)"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,568 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install test of the packages, as a user installs them.
+#
+#  1. Build the .deb (dpkg-buildpackage, lintian) and the .rpm (rpmbuild)
+#     from one version source (dkms.conf) and check their contents.
+#  2. Debootstrap a minimal Debian 12 with a Debian 6.12 kernel, its headers
+#     and dkms (cached under ~/.cache/dmem-backport/pkgtest/, keyed by a hash
+#     of the code below that makes it).
+#  3. In a throw-away overlay of it: install our .deb, check that DKMS built,
+#     signed (dkms MOK key) and installed the module for that kernel.
+#  4. Boot that root file system in QEMU (TCG, qxl) with init= a script of
+#     ours: modprobe dmem_backport, lsmod, dmem.* files in /sys/fs/cgroup.
+#  5. apt purge leaves no module behind; the .rpm's scriptlets do the same
+#     dkms add/build/install and remove.
+#
+# Suite contract: `ok N name` / `not ok N name` lines, then `N passed, N failed`;
+# exit status 0 iff nothing failed.  Must run as root (debootstrap, chroot).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/pkgtest
+work=$top/build/pkgtest
+MIRROR=${DMEM_MIRROR:-}
+SUITE=bookworm
+SERIES=6.12
+
+t_start=$(date +%s)
+n=0
+passed=0
+failed=0
+mounts=()
+
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $*"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+check() { # check NAME COMMAND...: one test from a command's status
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+note() { echo "# $*"; }
+elapsed() { echo $(($(date +%s) - $1)); }
+
+finish() {
+	note "wall time: $(elapsed "$t_start") s"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# Remaining tests cannot run: report them as failed so the breakage shows.
+bail() {
+	local t
+	note "bailing out: $1"
+	shift
+	for t in "$@"; do notok "$t # prerequisite failed"; done
+	finish
+}
+
+# ------------------------------------------------------------- mounts
+mount_add() { # mount_add TARGET MOUNT-ARGS...
+	local target=$1
+	shift
+	mount "$@" "$target" && mounts+=("$target")
+}
+
+umount_all() {
+	local i
+	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+		umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true
+	done
+	mounts=()
+}
+
+chroot_mount() { # chroot_mount ROOT: /proc /sys /dev /dev/pts for apt and dkms
+	local r=$1
+	mount_add "$r/proc" -t proc proc &&
+		mount_add "$r/sys" -t sysfs sysfs &&
+		mount_add "$r/dev" --bind /dev &&
+		mount_add "$r/dev/pts" --bind /dev/pts
+}
+
+cleanup() {
+	umount_all
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+in_chroot() { # in_chroot ROOT COMMAND...
+	local r=$1
+	shift
+	LC_ALL=C DEBIAN_FRONTEND=noninteractive INITRD=No \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$r" "$@"
+}
+
+# -------------------------------------------------- the cached base root
+# Host's Debian mirror (the only network there is): URIs of active entries.
+host_uris() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p'
+	cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n'
+}
+
+host_mirror() {
+	local m
+	m=$(host_uris | grep -E '/debian/?$' | head -n 1)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+host_security_mirror() {
+	local m
+	m=$(host_uris | grep -E '/debian-security/?$' | head -n 1)
+	echo "${m:-http://deb.debian.org/debian-security}"
+}
+
+# Newest Debian 6.12 kernel the archive offers (the one fetch-kernel.sh uses).
+pick_kernel() {
+	local img
+	img=$(apt-cache search --names-only \
+		'^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+		awk '{print $1}' | sort -V | tail -n 1)
+	img=${img#linux-image-}
+	echo "${img%-unsigned}"
+}
+
+# Everything in this function determines the base root; its text is part of
+# the cache key, so changing it rebuilds the cache.
+build_base() { # build_base DIR KVER
+	local r=$1 kver=$2
+	local debs=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/debs
+	mkdir -p "$cache/apt-archives/partial" "$cache/debootstrap-debs"
+	echo "# step debootstrap $(date +%s)"
+	nice debootstrap --variant=minbase --cache-dir="$cache/debootstrap-debs" \
+		"$SUITE" "$r" "$MIRROR" || return 1
+	echo "# step configure $(date +%s)"
+	rm -f "$r"/var/cache/apt/archives/*.deb
+	# A throw-away test root: no fsync per file.
+	echo force-unsafe-io >"$r/etc/dpkg/dpkg.cfg.d/pkgtest-unsafe-io"
+	cat >"$r/etc/apt/sources.list" <<-EOT
+		deb $MIRROR $SUITE main
+		deb $MIRROR $SUITE-updates main
+		deb $SECURITY_MIRROR $SUITE-security main
+	EOT
+	printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
+		>"$r/etc/apt/apt.conf.d/90pkgtest"
+	# No daemons in a chroot.
+	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
+	chmod +x "$r/usr/sbin/policy-rc.d"
+	echo pkgtest >"$r/etc/hostname"
+	chroot_mount "$r" || return 1
+	mount_add "$r/var/cache/apt/archives" --bind "$cache/apt-archives" || return 1
+	# Reuse kernel packages fetch-kernel.sh already downloaded.
+	cp -n "$debs"/linux-*"${kver%-amd64}"*.deb "$r/var/cache/apt/archives/" 2>/dev/null
+	in_chroot "$r" apt-get update -q || return 1
+	echo "# step kernel $(date +%s)"
+	# INITRD=No: we boot with our own small initramfs.
+	in_chroot "$r" nice apt-get install -y -q \
+		"linux-image-$kver-unsigned" "linux-headers-$kver" \
+		dkms openssl kmod xz-utils || return 1
+	# dkms needs no more network after this; keep the image small.
+	rm -rf "$r"/var/lib/apt/lists/*_dists_*
+	umount_all
+	echo "# step done $(date +%s)"
+}
+
+base_key() { # base_key KVER
+	{
+		declare -f build_base chroot_mount in_chroot
+		echo "$SUITE $MIRROR $SECURITY_MIRROR $1"
+	} | sha256sum | cut -c1-16
+}
+
+# Sets BASE to a base root with the kernel KVER installed.
+ensure_base() { # ensure_base KVER
+	local kver=$1 key dir
+	key=$(base_key "$kver")
+	dir=$cache/base-$key
+	BASE=$dir
+	BASE_BUILT=
+	if [ -f "$dir/.pkgtest-ok" ]; then
+		return 0
+	fi
+	BASE_BUILT=1
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	if ! build_base "$dir.tmp" "$kver" >"$work/base.log" 2>&1; then
+		umount_all
+		return 1
+	fi
+	# Step times, from the markers build_base logs.
+	awk '$1 == "#" && $2 == "step" { if (p) printf "# base %s: %d s\n", p, $4 - t; p = $3; t = $4 }' \
+		"$work/base.log"
+	touch "$dir.tmp/.pkgtest-ok"
+	# Older bases (made by other script versions) go.
+	find "$cache" -maxdepth 1 -name 'base-*' ! -name "base-$key.tmp" \
+		-exec rm -rf {} +
+	mv "$dir.tmp" "$dir"
+}
+
+# ------------------------------------------------------------ the guest
+# A tiny initramfs: busybox, the modules to mount an ext4 /dev/vda, then
+# switch_root into the installed system with our init script.
+make_initrd() { # make_initrd ROOT KVER OUT
+	local r=$1 kver=$2 out=$3 d=$work/initrd m f
+	rm -rf "$d"
+	mkdir -p "$d/bin" "$d/lib" "$d/proc" "$d/sys" "$d/dev" "$d/newroot"
+	cp /bin/busybox "$d/bin/busybox"
+	: >"$d/modules"
+	modprobe -d "$r" -S "$kver" -a --show-depends virtio_blk crc32c_generic ext4 |
+		awk '$1 == "insmod" {print $2}' | while read -r f; do
+		m=$(basename "$f")
+		m=${m%%.ko*}
+		grep -qx "$m" "$d/modules" && continue
+		case "$f" in
+		*.xz) xz -dc "$f" >"$d/lib/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$d/lib/$m.ko" ;;
+		*) cp "$f" "$d/lib/$m.ko" ;;
+		esac
+		echo "$m" >>"$d/modules"
+	done
+	cat >"$d/init" <<-'EOT'
+		#!/bin/busybox sh
+		/bin/busybox --install -s /bin
+		mount -t proc proc /proc
+		mount -t sysfs sysfs /sys
+		mount -t devtmpfs devtmpfs /dev
+		for m in $(cat /modules); do
+			insmod /lib/$m.ko || echo "PKGTEST insmod $m failed"
+		done
+		i=0
+		while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		if ! mount -t ext4 -o ro /dev/vda /newroot; then
+			echo "PKGTEST root mount failed"
+			echo b >/proc/sysrq-trigger
+		fi
+		umount /proc /sys /dev
+		exec switch_root /newroot /pkgtest-init
+	EOT
+	chmod +x "$d/init"
+	(cd "$d" && find . | cpio -o -H newc --quiet) >"$out"
+}
+
+# init= of the booted system: what a user does after installing the .deb.
+write_guest_init() { # write_guest_init ROOT
+	cat >"$1/pkgtest-init" <<-'EOT'
+		#!/bin/sh
+		export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+		mount -t proc proc /proc
+		mount -t sysfs sysfs /sys
+		mount -t devtmpfs devtmpfs /dev
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup
+		echo "PKGTEST kernel $(uname -r)"
+		modprobe qxl && echo "PKGTEST qxl loaded"
+		if modprobe dmem_backport; then
+			echo "PKGTEST modprobe ok"
+		else
+			echo "PKGTEST modprobe failed"
+		fi
+		lsmod | grep -q '^dmem_backport ' && echo "PKGTEST lsmod ok"
+		echo "PKGTEST modinfo filename $(modinfo -F filename dmem_backport)"
+		echo "PKGTEST param host $(cat /sys/module/dmem_backport/parameters/host)"
+		for f in /sys/fs/cgroup/dmem.*; do
+			[ -e "$f" ] && echo "PKGTEST file $(basename "$f")"
+		done
+		for f in /sys/fs/cgroup/dmem.capacity /sys/fs/cgroup/dmem.current; do
+			[ -r "$f" ] && sed "s|^|PKGTEST $(basename "$f"): |" "$f"
+		done
+		# What dmemcg-booster does: enable dmem for the children.
+		echo +dmem >/sys/fs/cgroup/cgroup.subtree_control &&
+			echo "PKGTEST +dmem ok"
+		mkdir /sys/fs/cgroup/pkgtest
+		for f in /sys/fs/cgroup/pkgtest/dmem.*; do
+			[ -e "$f" ] && echo "PKGTEST child file $(basename "$f")"
+		done
+		rmdir /sys/fs/cgroup/pkgtest
+		dmesg | grep -i dmem_backport | sed 's/^/PKGTEST dmesg: /'
+		modprobe -r dmem_backport && echo "PKGTEST unload ok"
+		echo "PKGTEST done"
+		echo b >/proc/sysrq-trigger
+	EOT
+	chmod +x "$1/pkgtest-init"
+}
+
+boot_guest() { # boot_guest VMLINUZ INITRD IMAGE LOG
+	timeout 600 nice qemu-system-x86_64 -machine q35 -cpu max -accel tcg \
+		-m 1G -smp 1 -nographic -no-reboot -nic none -vga none \
+		-device qxl-vga,vram_size_mb=64 \
+		-drive "file=$3,format=raw,if=virtio,readonly=on" \
+		-kernel "$1" -initrd "$2" \
+		-append "console=ttyS0 panic=-1 root=/dev/vda ro" \
+		</dev/null >"$4" 2>&1
+}
+
+# ------------------------------------------------------------------ main
+mkdir -p "$work" "$cache"
+exec 8>"$cache/.lock"
+flock 8
+
+if [ "$(id -u)" != 0 ]; then
+	notok "test-package runs as root # (debootstrap, chroot, mount)"
+	finish
+fi
+
+version=$(bash "$top/scripts/dist.sh" version)
+note "version $version (dkms.conf)"
+
+# -- version sources and supported-kernel regex
+re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$top/dkms.conf")
+deb_version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
+check "debian/changelog version matches dkms.conf" [ "${deb_version%-*}" = "$version" ]
+check "rpm spec takes its version from dkms.conf" \
+	grep -q '^Version:[[:space:]]*%{pkg_version}$' "$top/rpm/dmem-backport-dkms.spec"
+regex_ok() {
+	local k
+	for k in 6.1.0-56-amd64 6.1.192 6.6.0-28.0.0.34.oe2403.x86_64 6.6.84-amd64-desktop \
+		6.12.117+deb12-amd64 6.12.0; do
+		[[ $k =~ $re ]] || { echo "# regex rejects $k"; return 1; }
+	done
+	for k in 6.10.3-amd64 6.13.1 6.14.0 6.16.3+deb13-amd64 5.15.0-100 6.0.12 7.0.1 16.1.0; do
+		[[ $k =~ $re ]] && { echo "# regex accepts $k"; return 1; }
+	done
+	return 0
+}
+check "BUILD_EXCLUSIVE_KERNEL accepts 6.1/6.6/6.12 only" regex_ok
+grep -q '^AUTOINSTALL="yes"$' "$top/dkms.conf" &&
+	grep -q '^MAKE\[0\]="make KDIR=${kernel_source_dir}' "$top/dkms.conf"
+check "dkms.conf autoinstalls and builds with KDIR=\${kernel_source_dir}" [ $? -eq 0 ]
+
+# -- .deb
+t=$(date +%s)
+deb=
+if nice bash "$top/scripts/dist.sh" deb >"$work/deb.log" 2>&1; then
+	deb=$(ls "$top/build/deb/dmem-backport-dkms_${version}_all.deb" 2>/dev/null)
+fi
+check "deb builds (dpkg-buildpackage -us -uc -b)" [ -n "$deb" ]
+note "deb build: $(elapsed "$t") s"
+[ -n "$deb" ] || { tail -n 20 "$work/deb.log"; }
+if [ -n "$deb" ]; then
+	lintian --pedantic -I --fail-on error,warning,info,pedantic \
+		"$top/build/deb/dmem-backport_${version}_amd64.changes" >"$work/lintian.log" 2>&1
+	st=$?
+	grep -v 'running with root privileges' "$work/lintian.log" | sed 's/^/# lintian: /'
+	check "lintian clean (pedantic, with justified overrides)" [ $st -eq 0 ]
+	deb_contents() {
+		local list
+		list=$(dpkg-deb -c "$deb" | awk '{print $6}')
+		echo "$list" | grep -qx "./usr/src/dmem-backport-$version/dkms.conf" &&
+			echo "$list" | grep -qx "./usr/src/dmem-backport-$version/Makefile" &&
+			echo "$list" | grep -q "^./usr/src/dmem-backport-$version/src/.*\.c$" &&
+			echo "$list" | grep -q "^./usr/src/dmem-backport-$version/include/.*\.h$" &&
+			echo "$list" | grep -q '^./usr/share/doc/dmem-backport-dkms/examples/.*modprobe' &&
+			echo "$list" | grep -q '^./usr/share/doc/dmem-backport-dkms/examples/.*modules-load' &&
+			! echo "$list" | grep -qE '/(tests|kunit|scripts)/|\.o$|\.ko$|^\./etc/'
+	}
+	check "deb ships sources, dkms.conf, examples; no tests, objects or /etc" deb_contents
+else
+	notok "lintian clean # no deb"
+	notok "deb contents # no deb"
+fi
+
+# -- .rpm
+t=$(date +%s)
+rpm=
+if nice bash "$top/scripts/dist.sh" rpm >"$work/rpm.log" 2>&1; then
+	rpm=$(ls "$top/build/rpm/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm 2>/dev/null)
+fi
+check "rpm builds (rpmbuild -ba, noarch)" [ -n "$rpm" ]
+note "rpm build: $(elapsed "$t") s"
+[ -n "$rpm" ] || { tail -n 20 "$work/rpm.log"; }
+if [ -n "$rpm" ]; then
+	rpm_contents() {
+		local list
+		list=$(rpm -qpl "$rpm")
+		[ "$(rpm -qp --qf '%{VERSION} %{ARCH}' "$rpm")" = "$version noarch" ] &&
+			echo "$list" | grep -qx "/usr/src/dmem-backport-$version/dkms.conf" &&
+			echo "$list" | grep -q "^/usr/src/dmem-backport-$version/src/.*\.c$" &&
+			rpm -qpR "$rpm" | grep -qx dkms &&
+			! echo "$list" | grep -qE '/(tests|kunit|scripts)/|\.o$|\.ko$|^/etc/'
+	}
+	check "rpm ships sources and dkms.conf, requires dkms, no tests" rpm_contents
+else
+	notok "rpm contents # no rpm"
+fi
+
+# -- the installed system
+REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
+	"deb installs; DKMS builds and installs the module for the kernel"
+	"module is signed with the dkms MOK key"
+	"module version is dkms.conf's PACKAGE_VERSION"
+	"guest boots the installed kernel"
+	"guest: modprobe dmem_backport"
+	"guest: lsmod lists dmem_backport"
+	"guest: dmem.* files in /sys/fs/cgroup (root, and a child after +dmem)"
+	"guest: no kernel warnings"
+	"apt purge removes the module and the dkms registration"
+	"rpm scriptlets: dkms add/build/install, then remove")
+[ -n "$deb" ] && [ -n "$rpm" ] || bail "packages did not build" "${REST[@]}"
+
+MIRROR=${MIRROR:-$(host_mirror)}
+SECURITY_MIRROR=$(host_security_mirror)
+kver=$(pick_kernel)
+[ -n "$kver" ] || { apt-get update -qq && kver=$(pick_kernel); }
+[ -n "$kver" ] || bail "no $SERIES kernel in the apt lists" "${REST[@]}"
+note "kernel $kver, mirror $MIRROR"
+
+t=$(date +%s)
+ensure_base "$kver"
+st=$?
+base=$BASE
+note "base root: $(elapsed "$t") s ($([ -n "$BASE_BUILT" ] && echo built || echo cached))"
+# For check.sh's fresh-machine estimate.
+timings=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/timings
+mkdir -p "$timings"
+[ -n "$BASE_BUILT" ] && [ $st -eq 0 ] && elapsed "$t" >"$timings/pkgtest-base.cold"
+elapsed "$t" >"$timings/pkgtest-base.last"
+if [ $st -ne 0 ]; then
+	tail -n 30 "$work/base.log"
+	bail "base root failed (log: $work/base.log)" "${REST[@]}"
+fi
+ok "${REST[0]}"
+REST=("${REST[@]:1}")
+rm -f "$work/base.log"
+
+# A throw-away overlay over the cached base.
+t=$(date +%s)
+rm -rf "$work/upper" "$work/ovl" "$work/root"
+mkdir -p "$work/upper" "$work/ovl" "$work/root"
+root=$work/root
+if ! mount_add "$root" -t overlay overlay \
+	-o "lowerdir=$base,upperdir=$work/upper,workdir=$work/ovl"; then
+	note "overlayfs unavailable, copying the base"
+	cp -a "$base/." "$root/"
+fi
+
+install_deb() {
+	cp "$deb" "$root/tmp/" &&
+		chroot_mount "$root" &&
+		in_chroot "$root" nice apt-get install -y -q "/tmp/$(basename "$deb")" &&
+		# Normally done by the postinst for every kernel with headers;
+		# this is what a user runs when it was not (e.g. -k in a chroot).
+		{ in_chroot "$root" dkms status -m dmem-backport -k "$kver" | grep -q installed ||
+			in_chroot "$root" nice dkms autoinstall -k "$kver"; }
+}
+install_deb >"$work/install.log" 2>&1
+dkms_status=$(in_chroot "$root" dkms status 2>/dev/null)
+note "dkms status: $dkms_status"
+mod=$(ls "$root/lib/modules/$kver/updates/dkms/"dmem_backport.ko* 2>/dev/null | head -n 1)
+if echo "$dkms_status" | grep -q "^dmem-backport/$version, $kver, x86_64: installed" &&
+	[ -n "$mod" ]; then
+	ok "${REST[0]}"
+else
+	tail -n 40 "$work/install.log"
+	notok "${REST[0]}"
+fi
+REST=("${REST[@]:1}")
+note "deb install + dkms build: $(elapsed "$t") s"
+
+signed_by_mok() {
+	local m=${mod#"$root"} signer key pub=$root/var/lib/dkms/mok.pub serial skid
+	[ -n "$mod" ] && [ -f "$pub" ] || return 1
+	signer=$(in_chroot "$root" modinfo -F signer "$m")
+	# kmod prints the signing certificate's serial (or key id) as sig_key.
+	key=$(in_chroot "$root" modinfo -F sig_key "$m" | tr -d ':\n ' | tr a-f A-F | sed 's/^0*//')
+	serial=$(openssl x509 -inform DER -in "$pub" -noout -serial | sed 's/^serial=//; s/^0*//' | tr a-f A-F)
+	skid=$(openssl x509 -inform DER -in "$pub" -noout -ext subjectKeyIdentifier 2>/dev/null |
+		tail -n 1 | tr -d ': ' | tr a-f A-F | sed 's/^0*//')
+	note "module signer '$signer' sig_key $key; mok.pub serial $serial skid $skid"
+	[ -n "$key" ] && { [ "$key" = "$serial" ] || [ "$key" = "$skid" ]; }
+}
+check "${REST[0]}" signed_by_mok
+REST=("${REST[@]:1}")
+mod_version=$([ -n "$mod" ] && in_chroot "$root" modinfo -F version "${mod#"$root"}" 2>/dev/null)
+check "${REST[0]} ($mod_version)" [ "$mod_version" = "$version" ]
+REST=("${REST[@]:1}")
+
+# -- boot it
+t=$(date +%s)
+write_guest_init "$root"
+# The documented modprobe.d example, activated as the README says.
+sed 's/^#options/options/' "$root/usr/share/doc/dmem-backport-dkms/examples/dmem-backport.modprobe.conf" \
+	>"$root/etc/modprobe.d/dmem-backport.conf"
+umount_all_but_overlay() {
+	local i keep=()
+	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+		if [ "${mounts[i]}" = "$root" ]; then continue; fi
+		umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}"
+	done
+	for i in "${mounts[@]}"; do [ "$i" = "$root" ] && keep+=("$i"); done
+	mounts=("${keep[@]}")
+}
+umount_all_but_overlay
+img=$work/root.img
+rm -f "$img"
+log=$work/guest.log
+: >"$log"
+if make_initrd "$root" "$kver" "$work/initrd.img" >"$work/initrd.log" 2>&1 &&
+	nice mkfs.ext4 -q -F -L pkgtest -d "$root" "$img" 3G >"$work/mkfs.log" 2>&1; then
+	note "image: $(elapsed "$t") s"
+	t=$(date +%s)
+	boot_guest "$root/boot/vmlinuz-$kver" "$work/initrd.img" "$img" "$log"
+	note "boot: $(elapsed "$t") s"
+else
+	cat "$work/initrd.log" "$work/mkfs.log"
+fi
+rm -f "$img"
+grep -a 'PKGTEST' "$log" | sed 's/^/# guest: /'
+check "${REST[0]}" grep -aq "PKGTEST kernel $kver" "$log"
+check "${REST[1]}" grep -aq 'PKGTEST modprobe ok' "$log"
+check "${REST[2]}" grep -aq 'PKGTEST lsmod ok' "$log"
+dmem_files() {
+	local f
+	for f in 'file dmem.capacity' 'file dmem.current' '+dmem ok' 'child file dmem.min' \
+		'child file dmem.low' 'child file dmem.max' 'child file dmem.current'; do
+		grep -aq "PKGTEST $f" "$log" || { note "missing: $f"; return 1; }
+	done
+	# The qxl VRAM is a region, named as upstream names DRM regions.
+	grep -aq 'PKGTEST dmem.capacity: drm/' "$log" || { note "no drm/ region"; return 1; }
+	# The modprobe.d example's option reached the module.
+	grep -aq 'PKGTEST param host memory' "$log"
+}
+check "${REST[3]}" dmem_files
+no_warnings() {
+	grep -aq 'PKGTEST done' "$log" &&
+		! grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"
+}
+check "${REST[4]}" no_warnings
+REST=("${REST[@]:5}")
+[ "$failed" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
+
+# -- remove
+t=$(date +%s)
+purge_clean() {
+	chroot_mount "$root" &&
+		in_chroot "$root" apt-get purge -y -q dmem-backport-dkms >"$work/purge.log" 2>&1 || return 1
+	local left st
+	left=$(find "$root/lib/modules" -name 'dmem_backport.ko*')
+	st=$(in_chroot "$root" dkms status)
+	[ -z "$left" ] && [ -z "$st" ] && [ ! -e "$root/usr/src/dmem-backport-$version" ] ||
+		{ note "left: $left; dkms status: $st"; return 1; }
+}
+check "${REST[0]}" purge_clean
+note "purge: $(elapsed "$t") s"
+
+# The .rpm's payload and scriptlets on the same system (no rpm database
+# here): %post with $1=1 must leave the module installed, %preun with $1=0
+# must remove it again.
+t=$(date +%s)
+rpm_scriptlets() {
+	local post preun
+	post=$(rpm -qp --qf '%{POSTIN}' "$rpm")
+	preun=$(rpm -qp --qf '%{PREUN}' "$rpm")
+	(cd "$root" && rpm2cpio "$rpm" | cpio -idm --quiet) || return 1
+	echo "$post" >"$root/tmp/post.sh"
+	echo "$preun" >"$root/tmp/preun.sh"
+	in_chroot "$root" nice sh /tmp/post.sh 1 >"$work/rpm-post.log" 2>&1 || return 1
+	in_chroot "$root" dkms status -m dmem-backport -k "$kver" | grep -q installed || return 1
+	ls "$root/lib/modules/$kver/updates/dkms/"dmem_backport.ko* >/dev/null 2>&1 || return 1
+	in_chroot "$root" sh /tmp/preun.sh 0 >>"$work/rpm-post.log" 2>&1 || return 1
+	[ -z "$(in_chroot "$root" dkms status)" ] &&
+		[ -z "$(find "$root/lib/modules" -name 'dmem_backport.ko*')" ]
+}
+check "${REST[1]}" rpm_scriptlets
+note "rpm scriptlets: $(elapsed "$t") s"
+
+umount_all
+rm -rf "$work/upper" "$work/ovl" "$work/root" "$work/initrd"
+finish

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: per-era access to TTM structures.
+ *
+ * Every TTM difference between the kernels we support lives here, each with
+ * the mainline version that changed it.  The module is always built against
+ * the headers of the kernel it loads into (DKMS), so the layouts below are
+ * the running kernel's own; the static assertions make a build fail loudly
+ * if a field we rely on changed type or disappeared.
+ */
+#ifndef DMEM_TTM_COMPAT_H
+#define DMEM_TTM_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/build_bug.h>
+#include <linux/device.h>
+#include <drm/ttm/ttm_device.h>
+#include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_placement.h>
+
+/*
+ * Mainline 6.5 merged ttm_bo_api.h and ttm_bo_driver.h into ttm_bo.h.
+ */
+#if __has_include("drm/ttm/ttm_bo.h")
+#include <drm/ttm/ttm_bo.h>
+#else
+#include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_driver.h>
+#endif
+
+/* The only TTM manager type that becomes a dmem region. */
+#define DMEM_TTM_VRAM	TTM_PL_VRAM
+
+/**
+ * ttm_compat_res_bytes() - size of a resource in bytes.
+ * @res: the resource
+ *
+ * Mainline 6.2 replaced ttm_resource.num_pages (pages) by .size (bytes).
+ */
+static inline u64 ttm_compat_res_bytes(const struct ttm_resource *res)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return (u64)res->num_pages << PAGE_SHIFT;
+#else
+	return res->size;
+#endif
+}
+
+/**
+ * ttm_compat_bo_bytes() - the size upstream charges for a buffer object.
+ * @bo: the buffer object
+ */
+static inline u64 ttm_compat_bo_bytes(const struct ttm_buffer_object *bo)
+{
+	return bo->base.size;
+}
+
+/**
+ * ttm_compat_vram_manager() - the VRAM manager of @bdev, or NULL.
+ * @bdev: the TTM device
+ *
+ * Only a manager that is in use counts (drivers set use_type last).
+ */
+static inline struct ttm_resource_manager *
+ttm_compat_vram_manager(struct ttm_device *bdev)
+{
+	struct ttm_resource_manager *man = READ_ONCE(bdev->man_drv[DMEM_TTM_VRAM]);
+
+	if (!man || !READ_ONCE(man->use_type))
+		return NULL;
+	return man;
+}
+
+/**
+ * ttm_compat_device() - the struct device a TTM device belongs to.
+ * @bdev: the TTM device
+ *
+ * struct ttm_device has no device pointer of its own (6.1 to 6.12); its
+ * page pool keeps the one ttm_device_init() was given.
+ */
+static inline struct device *ttm_compat_device(struct ttm_device *bdev)
+{
+	return bdev->pool.dev;
+}
+
+/**
+ * ttm_compat_res_on_lru() - whether @res is linked on a manager LRU.
+ * @res: the resource
+ *
+ * Mainline 6.11 turned ttm_resource.lru from a list_head into a
+ * struct ttm_lru_item (LRU hitches for restartable walks).
+ */
+static inline bool ttm_compat_res_on_lru(const struct ttm_resource *res)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+	return !list_empty(&res->lru);
+#else
+	return !list_empty(&res->lru.link);
+#endif
+}
+
+/**
+ * ttm_compat_place_is_fallback() - whether @place is only a fallback.
+ * @place: the placement
+ *
+ * Up to mainline 6.8 struct ttm_placement had separate placement and
+ * busy_placement arrays; 6.9 replaced them by one array whose entries carry
+ * TTM_PL_FLAG_DESIRED / TTM_PL_FLAG_FALLBACK.  Before 6.9 no single place
+ * knows whether it is a fallback, so this says no.
+ */
+static inline bool ttm_compat_place_is_fallback(const struct ttm_place *place)
+{
+#ifdef TTM_PL_FLAG_FALLBACK
+	return place->flags & TTM_PL_FLAG_FALLBACK;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The eviction hook differs per era:
+ * - up to mainline 6.9, ttm_mem_evict_first(bdev, man, place, ctx, ticket)
+ *   evicts one buffer per call and returns -EBUSY when it found none;
+ * - from 6.10 (LRU walker) ttm_lru_walk_for_evict(walk, bdev, man, target)
+ *   returns the progress made (0: nothing evicted).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define DMEM_TTM_EVICT_FIRST	1
+#else
+#define DMEM_TTM_LRU_WALK	1
+#endif
+
+/*
+ * Enumeration of the devices on ttm_glob.device_list, under TTM's own
+ * (static) ttm_global_mutex: the exported ttm_global_swapout() takes it and
+ * calls, for each device, ttm_device_swapout(bdev, ...) (a real call up to
+ * 6.12's Debian build; inlined there) which calls ttm_bo_swapout(bdev, ...)
+ * from mainline 6.10 on.  Both take the device as first argument.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define DMEM_TTM_ENUM_SYMBOL	"ttm_device_swapout"
+#else
+#define DMEM_TTM_ENUM_SYMBOL	"ttm_bo_swapout"
+#endif
+
+/**
+ * ttm_compat_link_to_res() - the resource an LRU list node belongs to.
+ * @pos: a node of a manager LRU list or of the device's pinned list
+ *
+ * Returns NULL for 6.11+ LRU hitches (cursor placeholders, not resources).
+ */
+static inline struct ttm_resource *ttm_compat_link_to_res(struct list_head *pos)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+	return list_entry(pos, struct ttm_resource, lru);
+#else
+	struct ttm_lru_item *item = list_entry(pos, struct ttm_lru_item, link);
+
+	return ttm_lru_item_is_res(item) ? ttm_lru_item_to_res(item) : NULL;
+#endif
+}
+
+/**
+ * ttm_compat_any_drm() - the DRM device of any buffer in @man or pinned.
+ * @bdev: the TTM device (caller holds bdev->lru_lock)
+ * @man: its VRAM manager
+ *
+ * struct ttm_device does not point to its DRM device (qxl even passes a
+ * NULL struct device to ttm_device_init()), but every buffer does.
+ *
+ * Return: the DRM device, or NULL if @bdev has no buffer at all.
+ */
+static inline struct drm_device *
+ttm_compat_any_drm(struct ttm_device *bdev, struct ttm_resource_manager *man)
+{
+	struct ttm_resource *res;
+	struct list_head *pos;
+	unsigned int i;
+
+	lockdep_assert_held(&bdev->lru_lock);
+	for (i = 0; i < TTM_MAX_BO_PRIORITY; i++) {
+		list_for_each(pos, &man->lru[i]) {
+			res = ttm_compat_link_to_res(pos);
+			if (res && res->bo)
+				return res->bo->base.dev;
+		}
+	}
+	list_for_each(pos, &bdev->pinned) {
+		res = ttm_compat_link_to_res(pos);
+		if (res && res->bo)
+			return res->bo->base.dev;
+	}
+	return NULL;
+}
+
+#define DMEM_TTM_MAX_DEVICES	32
+
+int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
+			    void *arg);
+
+/* Build-time checks of the fields this module reads. */
+static inline void ttm_compat_build_checks(void)
+{
+	struct ttm_resource_manager *man = NULL;
+	struct ttm_resource *res = NULL;
+	struct ttm_device *bdev = NULL;
+
+	BUILD_BUG_ON(!__same_type(man->size, u64));
+	BUILD_BUG_ON(!__same_type(man->bdev, struct ttm_device *));
+	BUILD_BUG_ON(!__same_type(man->use_type, bool));
+	BUILD_BUG_ON(!__same_type(res->mem_type, u32));
+	BUILD_BUG_ON(!__same_type(res->bo, struct ttm_buffer_object *));
+	BUILD_BUG_ON(!__same_type(bdev->pool.dev, struct device *));
+	BUILD_BUG_ON(!__same_type(bdev->device_list, struct list_head));
+	BUILD_BUG_ON(DMEM_TTM_VRAM >= TTM_NUM_MEM_TYPES);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	BUILD_BUG_ON(!__same_type(res->num_pages, unsigned long));
+#else
+	BUILD_BUG_ON(!__same_type(res->size, size_t));
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+	BUILD_BUG_ON(!__same_type(res->lru, struct list_head));
+#else
+	BUILD_BUG_ON(!__same_type(res->lru, struct ttm_lru_item));
+#endif
+}
+
+#endif /* DMEM_TTM_COMPAT_H */

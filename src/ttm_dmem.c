@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmem-backport: TTM regions and charging.
+ *
+ * Every TTM device's VRAM manager (TTM_PL_VRAM) becomes the region
+ * "drm/<drm unique>/<name>".  Devices present at load are found by walking
+ * ttm_glob.device_list under TTM's own lock (see ttm_compat_enum_devices());
+ * later ones when they first allocate VRAM.  ttm_device_fini() removes the
+ * region.
+ *
+ * Charging: ttm_resource_alloc() is redirected into
+ * dmem_ttm_resource_alloc(), which charges bo->base.size to the allocating
+ * task's pool before calling the original.  The charge is remembered per
+ * resource (a pipelined move hands a resource to a ghost object) and
+ * dropped in ttm_resource_fini(), which every manager's free calls.
+ * Resources that were not charged by us (allocated before the module
+ * loaded, or in another manager) are never uncharged.
+ *
+ * Region names (drm/<unique>/<name>), where upstream has no name we chose
+ * "vram0"; manager sizes are in pages except where noted:
+ *	amdgpu		vram	(upstream name; manager size in bytes)
+ *	xe		vram0	(upstream name; manager size in bytes)
+ *	i915		vram0	(manager size in bytes)
+ *	any other	vram0	(qxl, radeon, vmwgfx, bochs, nouveau, ...)
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/hashtable.h>
+#include <linux/sched.h>
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+
+#include "ttm_dmem.h"
+#include "dmem_ttm.h"
+#include "compat/hook.h"
+#include "dmem_cgroupfs.h"
+
+/**
+ * struct dmem_ttm_dev - a TTM device whose VRAM manager is a region.
+ * @node: entry in dmem_ttm_devs
+ * @bdev: the TTM device (only compared, never dereferenced after fini)
+ * @man: its VRAM manager
+ * @region: the registered region
+ */
+struct dmem_ttm_dev {
+	struct list_head node;
+	struct ttm_device *bdev;
+	struct ttm_resource_manager *man;
+	struct dmem_region *region;
+};
+
+/**
+ * struct dmem_ttm_charge - one charged resource.
+ * @node: entry in dmem_ttm_charges, keyed by @res
+ * @res: the resource
+ * @pool: the pool charged (the charge holds a pool reference)
+ * @size: bytes charged
+ */
+struct dmem_ttm_charge {
+	struct hlist_node node;
+	struct ttm_resource *res;
+	struct dmem_pool *pool;
+	u64 size;
+};
+
+static LIST_HEAD(dmem_ttm_devs);
+static DEFINE_MUTEX(dmem_ttm_devs_mutex);	/* register/unregister */
+static DEFINE_SPINLOCK(dmem_ttm_devs_lock);	/* the list itself */
+
+static DEFINE_HASHTABLE(dmem_ttm_charges, 10);
+static DEFINE_SPINLOCK(dmem_ttm_charges_lock);
+
+static DEFINE_HASHTABLE(dmem_ttm_ctxs, 6);
+static DEFINE_SPINLOCK(dmem_ttm_ctxs_lock);
+
+/* ---- regions ---------------------------------------------------------- */
+
+struct dmem_ttm_driver_info {
+	const char *driver;
+	const char *region;
+	bool size_in_bytes;
+};
+
+static const struct dmem_ttm_driver_info dmem_ttm_drivers[] = {
+	{ "amdgpu", "vram", true },
+	{ "xe", "vram0", true },
+	{ "i915", "vram0", true },
+};
+
+static const struct dmem_ttm_driver_info dmem_ttm_default_driver = {
+	NULL, "vram0", false
+};
+
+static const struct dmem_ttm_driver_info *
+dmem_ttm_driver_info(const struct drm_device *drm)
+{
+	const char *name = drm->driver ? drm->driver->name : NULL;
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(dmem_ttm_drivers); i++)
+		if (!strcmp(name, dmem_ttm_drivers[i].driver))
+			return &dmem_ttm_drivers[i];
+	return &dmem_ttm_default_driver;
+}
+
+/**
+ * struct dmem_ttm_found - what is needed to register a device's region.
+ * @bdev: the TTM device
+ * @man: its VRAM manager
+ * @name: region name
+ * @size: capacity in bytes
+ */
+struct dmem_ttm_found {
+	struct ttm_device *bdev;
+	struct ttm_resource_manager *man;
+	char name[DMEM_REGION_NAME_MAX];
+	u64 size;
+};
+
+/**
+ * dmem_ttm_describe() - fill @f for @bdev's VRAM manager from @drm.
+ * @f: filled in
+ * @bdev: the TTM device
+ * @man: its VRAM manager
+ * @drm: the DRM device owning @bdev (reached through one of its buffers)
+ *
+ * Return: true if @f names a usable region.
+ */
+static bool dmem_ttm_describe(struct dmem_ttm_found *f, struct ttm_device *bdev,
+			      struct ttm_resource_manager *man,
+			      const struct drm_device *drm)
+{
+	const struct dmem_ttm_driver_info *info;
+	int len;
+
+	if (!drm || !drm->unique)
+		return false;
+	info = dmem_ttm_driver_info(drm);
+	len = snprintf(f->name, sizeof(f->name), "drm/%s/%s", drm->unique,
+		       info->region);
+	if (len <= 0 || len >= sizeof(f->name))
+		return false;
+	f->bdev = bdev;
+	f->man = man;
+	f->size = READ_ONCE(man->size);
+	if (!info->size_in_bytes)
+		f->size <<= PAGE_SHIFT;
+	return true;
+}
+
+static struct dmem_ttm_dev *dmem_ttm_dev_find_locked(struct ttm_device *bdev)
+{
+	struct dmem_ttm_dev *dev;
+
+	list_for_each_entry(dev, &dmem_ttm_devs, node)
+		if (dev->bdev == bdev)
+			return dev;
+	return NULL;
+}
+
+/**
+ * dmem_ttm_region_of() - the region of @man, if it is a known VRAM manager.
+ * @bdev: the TTM device
+ * @man: a manager of @bdev
+ */
+static struct dmem_region *dmem_ttm_region_of(struct ttm_device *bdev,
+					      struct ttm_resource_manager *man)
+{
+	struct dmem_region *region = NULL;
+	struct dmem_ttm_dev *dev;
+
+	spin_lock(&dmem_ttm_devs_lock);
+	dev = dmem_ttm_dev_find_locked(bdev);
+	if (dev && dev->man == man)
+		region = dev->region;
+	spin_unlock(&dmem_ttm_devs_lock);
+	return region;
+}
+
+/**
+ * dmem_ttm_add_device() - register the region described by @f.
+ * @f: the device
+ *
+ * Called with dmem_ttm_devs_mutex held.  A device already known is left
+ * alone.  Failures are logged once and leave the device unaccounted.
+ */
+static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
+{
+	struct dmem_region *region;
+	struct dmem_ttm_dev *dev;
+
+	lockdep_assert_held(&dmem_ttm_devs_mutex);
+	spin_lock(&dmem_ttm_devs_lock);
+	dev = dmem_ttm_dev_find_locked(f->bdev);
+	spin_unlock(&dmem_ttm_devs_lock);
+	if (dev)
+		return;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return;
+	region = dmem_region_register(f->name, f->size, f->bdev);
+	if (IS_ERR(region)) {
+		pr_warn("cannot register region %s: %ld\n", f->name,
+			PTR_ERR(region));
+		kfree(dev);
+		return;
+	}
+	dev->bdev = f->bdev;
+	dev->man = f->man;
+	dev->region = region;
+	spin_lock(&dmem_ttm_devs_lock);
+	list_add_tail(&dev->node, &dmem_ttm_devs);
+	spin_unlock(&dmem_ttm_devs_lock);
+	pr_info("region %s, %llu bytes\n", f->name, f->size);
+}
+
+/**
+ * dmem_ttm_discover() - make @bo's device a region if it is not one yet.
+ * @bo: a buffer being placed in @man
+ * @man: the manager of the placement
+ *
+ * Lazy discovery for devices that appear after the module loaded.
+ * May sleep.
+ */
+static void dmem_ttm_discover(struct ttm_buffer_object *bo,
+			      struct ttm_resource_manager *man)
+{
+	struct dmem_ttm_found f;
+
+	if (man != ttm_compat_vram_manager(bo->bdev))
+		return;
+	if (!dmem_ttm_describe(&f, bo->bdev, man, bo->base.dev))
+		return;
+	mutex_lock(&dmem_ttm_devs_mutex);
+	dmem_ttm_add_device(&f);
+	mutex_unlock(&dmem_ttm_devs_mutex);
+}
+
+/**
+ * dmem_ttm_remove_device() - unregister @bdev's region, if any.
+ * @bdev: a TTM device going away
+ *
+ * Outstanding charges stay valid: the core keeps pools alive until their
+ * last uncharge.
+ */
+static void dmem_ttm_remove_device(struct ttm_device *bdev)
+{
+	struct dmem_ttm_dev *dev;
+
+	mutex_lock(&dmem_ttm_devs_mutex);
+	spin_lock(&dmem_ttm_devs_lock);
+	dev = dmem_ttm_dev_find_locked(bdev);
+	if (dev)
+		list_del(&dev->node);
+	spin_unlock(&dmem_ttm_devs_lock);
+	if (dev) {
+		pr_info("region %s removed\n", dmem_region_name(dev->region));
+		dmem_region_unregister(dev->region);
+		kfree(dev);
+	}
+	mutex_unlock(&dmem_ttm_devs_mutex);
+}
+
+/**
+ * dmem_ttm_found_device() - callback of ttm_compat_enum_devices().
+ * @bdev: a device on ttm_glob.device_list
+ * @arg: array of struct dmem_ttm_found, @arg[0].size counts entries
+ *
+ * Runs under ttm_global_mutex: only look, never sleep on our locks.
+ */
+static void dmem_ttm_found_device(struct ttm_device *bdev, void *arg)
+{
+	struct dmem_ttm_found *found = arg;
+	struct ttm_resource_manager *man = ttm_compat_vram_manager(bdev);
+	struct drm_device *drm;
+	unsigned int n = found[0].size;
+
+	if (!man || n + 1 >= DMEM_TTM_MAX_DEVICES)
+		return;
+	spin_lock(&bdev->lru_lock);
+	drm = ttm_compat_any_drm(bdev, man);
+	if (dmem_ttm_describe(&found[n + 1], bdev, man, drm))
+		found[0].size = n + 1;
+	spin_unlock(&bdev->lru_lock);
+}
+
+static void dmem_ttm_discover_present(void)
+{
+	struct dmem_ttm_found *found;
+	unsigned int i;
+	int ret;
+
+	found = kcalloc(DMEM_TTM_MAX_DEVICES, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return;
+	mutex_lock(&dmem_ttm_devs_mutex);
+	ret = ttm_compat_enum_devices(dmem_ttm_found_device, found);
+	if (ret)
+		pr_warn("cannot list TTM devices (%d): regions appear at first VRAM allocation\n",
+			ret);
+	for (i = 1; i <= found[0].size; i++)
+		dmem_ttm_add_device(&found[i]);
+	mutex_unlock(&dmem_ttm_devs_mutex);
+	kfree(found);
+}
+
+/* ---- per-task context ------------------------------------------------- */
+
+/**
+ * dmem_ttm_ctx_current() - the context of the current task, or NULL.
+ */
+struct dmem_ttm_ctx *dmem_ttm_ctx_current(void)
+{
+	struct dmem_ttm_ctx *ctx, *found = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
+	hash_for_each_possible(dmem_ttm_ctxs, ctx, node, (unsigned long)current)
+		if (ctx->task == current) {
+			found = ctx;
+			break;
+		}
+	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
+	return found;
+}
+
+/**
+ * dmem_ttm_ctx_enter() - install @ctx for the current task.
+ * @ctx: caller's (stack) context
+ *
+ * Return: false if the task already has a context (nested entry point):
+ * then @ctx is not used and must not be left.
+ */
+static bool dmem_ttm_ctx_enter(struct dmem_ttm_ctx *ctx)
+{
+	unsigned long flags;
+
+	if (dmem_ttm_ctx_current())
+		return false;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->task = current;
+	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
+	hash_add(dmem_ttm_ctxs, &ctx->node, (unsigned long)current);
+	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
+	return true;
+}
+
+static void dmem_ttm_ctx_set_pools(struct dmem_ttm_ctx *ctx,
+				   struct dmem_pool *charge_pool,
+				   struct dmem_pool *limit_pool)
+{
+	if (ctx->charge_pool)
+		dmem_pool_put(ctx->charge_pool);
+	if (ctx->limit_pool)
+		dmem_pool_put(ctx->limit_pool);
+	ctx->charge_pool = charge_pool;
+	ctx->limit_pool = limit_pool;
+}
+
+static void dmem_ttm_ctx_leave(struct dmem_ttm_ctx *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
+	hash_del(&ctx->node);
+	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
+	dmem_ttm_ctx_set_pools(ctx, NULL, NULL);
+}
+
+/* ---- charge tracking -------------------------------------------------- */
+
+void dmem_ttm_track_lock(void)
+{
+	spin_lock(&dmem_ttm_charges_lock);
+}
+
+void dmem_ttm_track_unlock(void)
+{
+	spin_unlock(&dmem_ttm_charges_lock);
+}
+
+static struct dmem_ttm_charge *dmem_ttm_charge_find_locked(struct ttm_resource *res)
+{
+	struct dmem_ttm_charge *c;
+
+	hash_for_each_possible(dmem_ttm_charges, c, node, (unsigned long)res)
+		if (c->res == res)
+			return c;
+	return NULL;
+}
+
+/**
+ * dmem_ttm_res_pool_locked() - the pool @res is charged to, or NULL.
+ * @res: a resource
+ *
+ * Caller holds dmem_ttm_track_lock(); the pool stays valid while it does.
+ */
+struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res)
+{
+	struct dmem_ttm_charge *c = dmem_ttm_charge_find_locked(res);
+
+	return c ? c->pool : NULL;
+}
+
+static void dmem_ttm_track(struct dmem_ttm_charge *c)
+{
+	spin_lock(&dmem_ttm_charges_lock);
+	hash_add(dmem_ttm_charges, &c->node, (unsigned long)c->res);
+	spin_unlock(&dmem_ttm_charges_lock);
+}
+
+static struct dmem_ttm_charge *dmem_ttm_untrack(struct ttm_resource *res)
+{
+	struct dmem_ttm_charge *c;
+
+	spin_lock(&dmem_ttm_charges_lock);
+	c = dmem_ttm_charge_find_locked(res);
+	if (c)
+		hash_del(&c->node);
+	spin_unlock(&dmem_ttm_charges_lock);
+	return c;
+}
+
+/**
+ * dmem_ttm_uncharge() - undo a tracked charge and free its record.
+ * @c: the record, already removed from the table
+ */
+static void dmem_ttm_uncharge(struct dmem_ttm_charge *c)
+{
+	struct dmem_cg *cg = dmem_pool_cg(c->pool);
+
+	dmem_pool_uncharge(c->pool, c->size);
+	dmem_cg_unpin(cg);
+	kfree(c);
+}
+
+/* ---- hooks ------------------------------------------------------------ */
+
+static struct dmem_hook dmem_ttm_hook_alloc;
+static struct dmem_hook dmem_ttm_hook_fini;
+static struct dmem_hook dmem_ttm_hook_device_fini;
+static struct dmem_hook dmem_ttm_hook_validate;
+static struct dmem_hook dmem_ttm_hook_mem_space;
+
+/* Runs the kernel's ttm_resource_alloc() (not exported). */
+static DMEM_HOOK_STUB int orig_ttm_resource_alloc(struct ttm_buffer_object *bo,
+						  const struct ttm_place *place,
+						  struct ttm_resource **res_ptr)
+{
+	return -ENOSPC;
+}
+
+/**
+ * dmem_ttm_charge_pool() - the current task's pool in @region.
+ * @region: the region
+ *
+ * Return: a referenced pool, or an ERR_PTR.  May sleep.
+ */
+static struct dmem_pool *dmem_ttm_charge_pool(struct dmem_region *region)
+{
+	struct dmem_cg *cg = dmem_cg_of_current();
+	struct dmem_pool *pool;
+
+	if (IS_ERR(cg))
+		return ERR_CAST(cg);
+	pool = dmem_pool_get(cg, region);
+	dmem_cg_put(cg);
+	return pool;
+}
+
+/**
+ * dmem_ttm_resource_alloc() - replacement of ttm_resource_alloc().
+ * @bo: the buffer object
+ * @place: where to allocate
+ * @res_ptr: the new resource
+ *
+ * For a VRAM-region manager: charge, then allocate.  A charge over a
+ * dmem.max fails with -ENOSPC (TTM then evicts or falls back, as upstream)
+ * and remembers the limit pool for the eviction that follows.
+ *
+ * Return: as ttm_resource_alloc().
+ */
+static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
+				   const struct ttm_place *place,
+				   struct ttm_resource **res_ptr)
+{
+	struct ttm_resource_manager *man = ttm_manager_type(bo->bdev,
+							    place->mem_type);
+	struct dmem_pool *pool, *limit = NULL;
+	struct dmem_ttm_charge *charge;
+	struct dmem_region *region;
+	struct dmem_ttm_ctx *ctx;
+	u64 size;
+	int ret;
+
+	if (!man || place->mem_type != DMEM_TTM_VRAM) {
+		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
+		goto out;
+	}
+	region = dmem_ttm_region_of(bo->bdev, man);
+	if (!region) {
+		dmem_ttm_discover(bo, man);
+		region = dmem_ttm_region_of(bo->bdev, man);
+	}
+	if (!region) {
+		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
+		goto out;
+	}
+
+	pool = dmem_ttm_charge_pool(region);
+	if (IS_ERR(pool)) {
+		/* Region going away, or no memory for the pool. */
+		ret = PTR_ERR(pool) == -ENOMEM ? -ENOMEM :
+		      orig_ttm_resource_alloc(bo, place, res_ptr);
+		goto out;
+	}
+	charge = kmalloc(sizeof(*charge), GFP_KERNEL);
+	if (!charge) {
+		dmem_pool_put(pool);
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	size = ttm_compat_bo_bytes(bo);
+	ctx = dmem_ttm_ctx_current();
+	ret = dmem_pool_try_charge(pool, size, &limit);
+	if (ret) {
+		kfree(charge);
+		if (ctx) {
+			ctx->man = man;
+			dmem_ttm_ctx_set_pools(ctx, pool, limit);
+		} else {
+			dmem_pool_put(pool);
+			if (limit)
+				dmem_pool_put(limit);
+		}
+		ret = -ENOSPC;
+		goto out;
+	}
+
+	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
+	if (ret) {
+		dmem_pool_uncharge(pool, size);
+		kfree(charge);
+		if (ctx) {
+			/* No limit hit: eviction uses the common ancestor. */
+			ctx->man = man;
+			dmem_ttm_ctx_set_pools(ctx, pool, NULL);
+		} else {
+			dmem_pool_put(pool);
+		}
+		goto out;
+	}
+	charge->res = *res_ptr;
+	charge->pool = pool;	/* the charge holds its own reference */
+	dmem_cg_pin(dmem_pool_cg(pool));
+	charge->size = size;
+	dmem_ttm_track(charge);
+	dmem_pool_put(pool);
+out:
+	dmem_hook_exit(&dmem_ttm_hook_alloc);
+	return ret;
+}
+
+/**
+ * dmem_ttm_resource_fini() - replacement of ttm_resource_fini().
+ * @man: the manager
+ * @res: the resource being freed
+ *
+ * Uncharges @res if (and only if) we charged it, then runs the exported
+ * original.
+ */
+static void dmem_ttm_resource_fini(struct ttm_resource_manager *man,
+				   struct ttm_resource *res)
+{
+	struct dmem_ttm_charge *c;
+
+	c = dmem_ttm_untrack(res);
+	if (c)
+		dmem_ttm_uncharge(c);
+	ttm_resource_fini(man, res);
+	dmem_hook_exit(&dmem_ttm_hook_fini);
+}
+
+/**
+ * dmem_ttm_device_fini() - replacement of ttm_device_fini().
+ * @bdev: the device going away
+ */
+static void dmem_ttm_device_fini(struct ttm_device *bdev)
+{
+	dmem_ttm_remove_device(bdev);
+	ttm_device_fini(bdev);
+	dmem_hook_exit(&dmem_ttm_hook_device_fini);
+}
+
+/**
+ * dmem_ttm_bo_validate() - replacement of ttm_bo_validate().
+ * @bo: the buffer object
+ * @placement: where it may go
+ * @octx: TTM operation context
+ *
+ * Scopes the per-task context over the whole allocation, evictions
+ * included.
+ *
+ * Return: as ttm_bo_validate().
+ */
+static int dmem_ttm_bo_validate(struct ttm_buffer_object *bo,
+				struct ttm_placement *placement,
+				struct ttm_operation_ctx *octx)
+{
+	struct dmem_ttm_ctx ctx;
+	bool mine;
+	int ret;
+
+	mine = dmem_ttm_ctx_enter(&ctx);
+	ret = ttm_bo_validate(bo, placement, octx);
+	if (mine)
+		dmem_ttm_ctx_leave(&ctx);
+	dmem_hook_exit(&dmem_ttm_hook_validate);
+	return ret;
+}
+
+/**
+ * dmem_ttm_bo_mem_space() - replacement of ttm_bo_mem_space().
+ * @bo: the buffer object
+ * @placement: where it may go
+ * @mem: the new resource
+ * @octx: TTM operation context
+ *
+ * Return: as ttm_bo_mem_space().
+ */
+static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
+				 struct ttm_placement *placement,
+				 struct ttm_resource **mem,
+				 struct ttm_operation_ctx *octx)
+{
+	struct dmem_ttm_ctx ctx;
+	bool mine;
+	int ret;
+
+	mine = dmem_ttm_ctx_enter(&ctx);
+	ret = ttm_bo_mem_space(bo, placement, mem, octx);
+	if (mine)
+		dmem_ttm_ctx_leave(&ctx);
+	dmem_hook_exit(&dmem_ttm_hook_mem_space);
+	return ret;
+}
+
+static struct dmem_hook dmem_ttm_hook_alloc = {
+	.name = "ttm:ttm_resource_alloc",
+	DMEM_HOOK_REPLACE(dmem_ttm_resource_alloc),
+	DMEM_HOOK_ORIG(orig_ttm_resource_alloc),
+};
+
+static struct dmem_hook dmem_ttm_hook_fini = {
+	.name = "ttm:ttm_resource_fini",
+	DMEM_HOOK_REPLACE(dmem_ttm_resource_fini),
+};
+
+static struct dmem_hook dmem_ttm_hook_device_fini = {
+	.name = "ttm:ttm_device_fini",
+	DMEM_HOOK_REPLACE(dmem_ttm_device_fini),
+};
+
+static struct dmem_hook dmem_ttm_hook_validate = {
+	.name = "ttm:ttm_bo_validate",
+	DMEM_HOOK_REPLACE(dmem_ttm_bo_validate),
+};
+
+static struct dmem_hook dmem_ttm_hook_mem_space = {
+	.name = "ttm:ttm_bo_mem_space",
+	DMEM_HOOK_REPLACE(dmem_ttm_bo_mem_space),
+};
+
+/*
+ * Order matters: uncharging and device removal first, so that nothing we
+ * charge can be freed unseen; the allocation scope before the charge.
+ */
+static struct dmem_hook *dmem_ttm_hooks[] = {
+	&dmem_ttm_hook_fini,
+	&dmem_ttm_hook_device_fini,
+	&dmem_ttm_hook_validate,
+	&dmem_ttm_hook_mem_space,
+	&dmem_ttm_hook_alloc,
+};
+
+/* ---- init / exit ------------------------------------------------------ */
+
+/**
+ * dmem_ttm_drop_charges() - forget every charge (module unload).
+ *
+ * Called after the hooks are gone: the buffers stay allocated and are
+ * simply no longer accounted.
+ */
+static void dmem_ttm_drop_charges(void)
+{
+	struct dmem_ttm_charge *c;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+	HLIST_HEAD(dropped);
+
+	spin_lock(&dmem_ttm_charges_lock);
+	hash_for_each_safe(dmem_ttm_charges, bkt, tmp, c, node) {
+		hash_del(&c->node);
+		hlist_add_head(&c->node, &dropped);
+	}
+	spin_unlock(&dmem_ttm_charges_lock);
+	hlist_for_each_entry_safe(c, tmp, &dropped, node)
+		dmem_ttm_uncharge(c);
+}
+
+static void dmem_ttm_remove_all_devices(void)
+{
+	struct dmem_ttm_dev *dev, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&dmem_ttm_devs_mutex);
+	spin_lock(&dmem_ttm_devs_lock);
+	list_splice_init(&dmem_ttm_devs, &gone);
+	spin_unlock(&dmem_ttm_devs_lock);
+	list_for_each_entry_safe(dev, tmp, &gone, node) {
+		dmem_region_unregister(dev->region);
+		kfree(dev);
+	}
+	mutex_unlock(&dmem_ttm_devs_mutex);
+}
+
+/**
+ * dmem_ttm_init() - discover devices and install the TTM hooks.
+ *
+ * Return: 0, or a negative error after which nothing is left installed.
+ */
+int dmem_ttm_init(void)
+{
+	int ret;
+
+	ttm_compat_build_checks();
+	ret = dmem_hook_install_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
+	if (ret)
+		return ret;
+	ret = dmem_hook_install_all(dmem_ttm_evict_hooks,
+				    dmem_ttm_evict_nhooks);
+	if (ret) {
+		dmem_hook_remove_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
+		return ret;
+	}
+	dmem_ttm_discover_present();
+	return 0;
+}
+
+/**
+ * dmem_ttm_exit() - remove the hooks, drop all charges and regions.
+ */
+void dmem_ttm_exit(void)
+{
+	dmem_hook_remove_all(dmem_ttm_evict_hooks, dmem_ttm_evict_nhooks);
+	dmem_hook_remove_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
+	dmem_hook_sync();
+	dmem_ttm_drop_charges();
+	dmem_ttm_remove_all_devices();
+}

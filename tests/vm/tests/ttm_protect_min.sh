@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# dmem.min and 7.3 aggressive protection: "hard" has dmem.min covering its
+# usage, "soft" dmem.low covering its usage.
+#  1. "plain" (no protection) allocates 60 MiB (more than VRAM: it ends up
+#     evicting its own older buffers): hard and soft keep everything.
+#  2. "urgent", itself below its dmem.min, allocates 60 MiB: it may take
+#     low-protected buffers from the first pass on, so soft is evicted
+#     from, but min-protected hard still keeps everything.
+# kernels: 6.1 6.12
+# timeout: 240
+. /dmem/lib.sh
+
+MIB=1048576
+kmsg_mark
+load_dmem
+R=$(dmem_region drm/)
+for c in hard soft plain urgent; do cg_create $c; cg_enable $c; done
+dmem_write hard min "$R 20M"
+dmem_write soft low "$R 20M"
+dmem_write urgent min "$R 64M"
+
+bg_start cg_exec hard qxlbuf alloc -n 16 -s 1M --hold --verify --ready /tmp/h.ready -q
+H=$BG_PID
+check "hard holds 16 MiB" wait_file /tmp/h.ready 30
+bg_start cg_exec soft qxlbuf alloc -n 16 -s 1M --hold --verify --ready /tmp/s.ready -q
+S=$BG_PID
+check "soft holds 16 MiB" wait_file /tmp/s.ready 30
+diag "VRAM $(qxl_vram_total) bytes, $(qxl_vram_used) used"
+
+check "plain allocates 60 MiB" cg_run plain qxlbuf alloc -n 60 -s 1M -q
+check_eq "plain: min-protected cgroup kept its VRAM" "$(dmem_read hard current "$R")" $((16 * MIB))
+check_eq "plain: low-protected cgroup kept its VRAM" "$(dmem_read soft current "$R")" $((16 * MIB))
+
+check "urgent (below min) allocates 60 MiB" cg_run urgent qxlbuf alloc -n 60 -s 1M -q
+check_eq "urgent: min-protected cgroup kept its VRAM" "$(dmem_read hard current "$R")" $((16 * MIB))
+s=$(dmem_read soft current "$R")
+diag "soft current after urgent: $s"
+check_le "urgent: low-protected cgroup was evicted from" "$s" $((8 * MIB))
+
+check "hard buffers intact" bg_stop $H
+check "soft buffers intact" bg_stop $S
+for c in hard soft plain urgent; do
+	check_eq "$c current 0 at the end" "$(dmem_read $c current "$R")" 0
+done
+check "unload" unload_dmem
+check "kernel log clean" kmsg_clean
+finish
