@@ -122,9 +122,11 @@ struct dmem_pool *dmem_pool_parent(const struct dmem_pool *pool);
  * dmem_pool_try_charge() - charge @size bytes to @pool and its ancestors.
  * Returns 0, or -EAGAIN when a max would be exceeded; then nothing is
  * charged and, if @limit_pool is not NULL, *@limit_pool is the referenced
- * pool whose max was hit (drop it with dmem_pool_put()).  A successful
- * charge holds a reference on @pool until the matching uncharge.
- * Lock-free, does not sleep.
+ * pool whose max was hit (drop it with dmem_pool_put()).  Returns -ENODEV
+ * (nothing charged, no limit pool) if @pool is dead: its region was
+ * unregistered or its cgroup went offline.  A successful charge keeps
+ * @pool alive until the matching uncharge (without a reference count
+ * operation per charge).  Lock-free, does not sleep.
  */
 int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 			 struct dmem_pool **limit_pool);

@@ -23,5 +23,13 @@ echo "== userspace core benchmark took $(( $(date +%s) - t0 )) s"
 # cost inside a QEMU guest with qxl/TTM.  Add it below this line; print
 # "bench <name> <key>=<value> ratio=<x>" lines like the userspace part.
 # ---------------------------------------------------------------------------
-# (none yet)
+t1=$(date +%s)
+for series in ${BENCH_KERNELS:-6.1 6.12}; do
+	echo "== in-guest TTM benchmark, Debian $series (tests/vm/bench/ttm_bench.sh)"
+	out=$("$top/tests/vm/run.sh" --kver "$series" --show \
+		--file "$top/tests/vm/bench/ttm_bench.sh" 2>&1) || true
+	printf '%s\n' "$out" | grep -E '^(bench |# (alloc loop|evict))' ||
+		{ printf '%s\n' "$out" | tail -n 20; echo "bench ttm kver=$series failed"; }
+done
+echo "== in-guest TTM benchmark took $(( $(date +%s) - t1 )) s"
 # ---------------------------------------------------------------------------

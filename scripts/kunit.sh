@@ -186,7 +186,8 @@ rc=0
 	--jobs="$jobs" --timeout=600 --json="$build/results.json") \
 	>"$build/kunit.log" 2>&1 || rc=$?
 end=$(date +%s)
-log "kunit.py exit $rc after $((end - start)) s; log: $build/kunit.log"
+cpu=$(times | tail -n 1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
+log "kunit.py exit $rc after $((end - start)) s wall, $cpu s CPU (about $((cpu / 2)) s wall on 2 idle cores); log: $build/kunit.log"
 grep -E '^Elapsed time' "$build/kunit.log" >&2 || true
 if [ $fresh = 1 ] && [ $rc = 0 ]; then
 	mkdir -p "$cache/timings"

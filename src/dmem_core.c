@@ -16,15 +16,16 @@
  * into the glue) protects the region list and every pool list.  Readers
  * walk the lists under RCU; objects are freed with kfree_rcu().
  *
- * References on a pool: one while it is linked in its cgroup's and
- * region's lists, one per child pool, one while its usage is non-zero
- * (taken by the charge that moves usage away from zero, dropped by the
- * uncharge that brings it back), plus the callers' own references.  A pool
- * holds references on its parent pool, its region and its cgroup, so a
- * charged pool keeps its whole ancestry alive.  Pools are unlinked when
- * their cgroup goes offline or their region is unregistered, and freed
- * when the last reference goes, typically with the last uncharge.  None of
- * the release paths takes dmem_lock, so uncharge may run in atomic context.
+ * References on a pool: the "list reference", one per child pool, plus
+ * the callers' own.  A pool holds references on its parent pool, its
+ * region and its cgroup, so a pool keeps its whole ancestry alive.  Pools
+ * are unlinked (marked dead) when their cgroup goes offline or their region
+ * is unregistered; the list reference is dropped once a dead pool's usage
+ * is zero, by the unlinker or by the uncharge that brings usage to zero
+ * (whoever sees both conditions; a flag makes sure it happens once).  So
+ * charges keep a pool alive without costing a reference count operation
+ * each: the hot path only reads the dead flag.  None of the release paths
+ * takes dmem_lock, so uncharge may run in atomic context.
  */
 #include "dmem_core.h"
 
@@ -58,6 +59,8 @@ struct dmem_region {
  * @cg_node: entry in @cg->pools (RCU).
  * @region_node: entry in @region->pools (dmem_lock).
  * @ref: see the top of this file.
+ * @dead: unlinked (set once, under dmem_lock); charges now fail.
+ * @list_ref_dropped: the list reference is gone (set once, atomically).
  * @usage: bytes charged here and below.
  * @min: configured dmem.min.
  * @low: configured dmem.low.
@@ -77,6 +80,8 @@ struct dmem_pool {
 	struct list_head cg_node;
 	struct list_head region_node;
 	refcount_t ref;
+	bool dead;
+	atomic_t list_ref_dropped;
 
 	atomic64_t usage;
 	u64 min;
@@ -190,14 +195,20 @@ struct dmem_region *dmem_region_register(const char *name, u64 size,
 	return region;
 }
 
-static void dmem_pool_put_list(struct list_head *list);
+static void dmem_pool_release_unlinked(struct list_head *list);
 static void dmem_pool_reset_limits(struct dmem_pool *pool);
+static void dmem_pool_get_ref(struct dmem_pool *pool);
 
-/* Unlink @pool from both lists onto @dead; dmem_lock held. */
+/*
+ * Unlink @pool from both lists onto @dead and mark it dead; dmem_lock held.
+ * A temporary reference keeps it until dmem_pool_release_unlinked().
+ */
 static void dmem_pool_unlink(struct dmem_pool *pool, struct list_head *dead)
 {
 	list_del_rcu(&pool->cg_node);
 	list_move_tail(&pool->region_node, dead);
+	WRITE_ONCE(pool->dead, true);
+	dmem_pool_get_ref(pool);
 }
 
 void dmem_region_unregister(struct dmem_region *region)
@@ -220,7 +231,7 @@ void dmem_region_unregister(struct dmem_region *region)
 	spin_unlock(&dmem_lock);
 
 	/* Pools with charges live on until their last uncharge. */
-	dmem_pool_put_list(&dead);
+	dmem_pool_release_unlinked(&dead);
 	dmem_region_put(region);
 }
 
@@ -242,24 +253,35 @@ void *dmem_region_priv(const struct dmem_region *region)
 /* ---- counters (page_counter semantics, in bytes) ---------------------- */
 
 /*
- * Keep @pool's protected usage and its parent's children sums in step with
- * @usage.  The common case (no min/low configured, nothing propagated
- * before) costs two plain loads and no atomic read-modify-write; likewise
- * when the protected value did not change.
+ * Keep @pool's protected usage (@mine) and its parent's children sum (@sum)
+ * in step with the pool's usage and @setting (min or low).  The common case
+ * (no min/low configured, nothing propagated before) costs two plain loads
+ * and no atomic read-modify-write; likewise when the protected value did
+ * not change.
+ *
+ * page_counter publishes a value computed from a possibly stale usage, so
+ * racing updates can leave a stale protected usage behind.  Here the
+ * writer re-reads usage and setting after its exchange and repeats if they
+ * moved: the last exchange is always followed by a check against the final
+ * values, so at rest @mine == min(usage, setting) exactly.
  */
 static void dmem_propagate_one(atomic64_t *mine, atomic64_t *sum,
-			       u64 setting, u64 usage)
+			       const u64 *setting, atomic64_t *usage_ctr,
+			       u64 usage)
 {
+	u64 set = READ_ONCE(*setting);
 	u64 prot, old;
 
-	if (!setting && !atomic64_read(mine))
+	if (!set && !atomic64_read(mine))
 		return;
-	prot = min(usage, setting);
-	if ((u64)atomic64_read(mine) == prot)
-		return;
-	old = atomic64_xchg(mine, prot);
-	if (prot != old)
-		atomic64_add((s64)(prot - old), sum);
+	prot = min(usage, set);
+	while ((u64)atomic64_read(mine) != prot) {
+		old = atomic64_xchg(mine, prot);
+		if (prot != old)
+			atomic64_add((s64)(prot - old), sum);
+		set = READ_ONCE(*setting);
+		prot = min_t(u64, atomic64_read(usage_ctr), set);
+	}
 }
 
 static void dmem_propagate_protected(struct dmem_pool *pool, u64 usage)
@@ -269,14 +291,21 @@ static void dmem_propagate_protected(struct dmem_pool *pool, u64 usage)
 	if (!parent)
 		return;
 	dmem_propagate_one(&pool->min_usage, &parent->children_min_usage,
-			   READ_ONCE(pool->min), usage);
+			   &pool->min, &pool->usage, usage);
 	dmem_propagate_one(&pool->low_usage, &parent->children_low_usage,
-			   READ_ONCE(pool->low), usage);
+			   &pool->low, &pool->usage, usage);
 }
 
 static void dmem_pool_get_ref(struct dmem_pool *pool)
 {
 	refcount_inc(&pool->ref);
+}
+
+/* Drop the list reference of a dead pool, exactly once. */
+static void dmem_pool_drop_list_ref(struct dmem_pool *pool)
+{
+	if (!atomic_xchg(&pool->list_ref_dropped, 1))
+		dmem_pool_put(pool);
 }
 
 /* Remove @size from one level; returns true if usage dropped to zero. */
@@ -294,19 +323,26 @@ static bool dmem_level_uncharge(struct dmem_pool *pool, u64 size)
 }
 
 /*
- * Undo @size on @pool and its ancestors below @stop.  Each level whose
- * usage returns to zero drops the reference its usage held; a freed child
- * drops its reference on the parent, which is still pinned by its own
- * non-zero usage until we reach it.
+ * Undo @size on one level.  If usage reached zero on a dead pool, its list
+ * reference goes (the fully ordered atomic in dmem_level_uncharge() pairs
+ * with the barrier in dmem_pool_release_unlinked(): at least one of us sees
+ * both "dead" and "zero").  That may free @pool; its parent stays pinned
+ * by the parent's own usage, which still includes @size.
  */
+static void dmem_level_uncharge_release(struct dmem_pool *pool, u64 size)
+{
+	if (dmem_level_uncharge(pool, size) && READ_ONCE(pool->dead))
+		dmem_pool_drop_list_ref(pool);
+}
+
+/* Undo @size on @pool and its ancestors below @stop. */
 static void dmem_uncharge_levels(struct dmem_pool *pool,
 				 struct dmem_pool *stop, u64 size)
 {
 	while (pool != stop) {
 		struct dmem_pool *parent = pool->parent;
 
-		if (dmem_level_uncharge(pool, size))
-			dmem_pool_put(pool);
+		dmem_level_uncharge_release(pool, size);
 		pool = parent;
 	}
 }
@@ -326,15 +362,22 @@ int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 	for (c = pool; c; c = c->parent) {
 		s64 usage = atomic64_add_return((s64)size, &c->usage);
 
-		if (unlikely((u64)usage == size))
-			dmem_pool_get_ref(c);	/* usage left zero */
+		/*
+		 * A dead pool takes no new charges.  Checked after the fully
+		 * ordered add: either we see the flag, or the unlinker sees
+		 * our usage and leaves the list reference to our uncharge.
+		 * Ancestors of a live pool are never dead.
+		 */
+		if (unlikely(c == pool && READ_ONCE(c->dead))) {
+			dmem_level_uncharge_release(c, size);
+			return -ENODEV;
+		}
 		/*
 		 * Like page_counter_try_charge(): add first, then check; a
 		 * racing charge may see the sum briefly above max and fail.
 		 */
 		if (unlikely((u64)usage > READ_ONCE(c->max))) {
-			if (dmem_level_uncharge(c, size))
-				dmem_pool_put(c);
+			dmem_level_uncharge_release(c, size);
 			dmem_uncharge_levels(pool, c, size);
 			if (limit_pool) {
 				dmem_pool_get_ref(c);
@@ -432,12 +475,20 @@ void dmem_pool_put(struct dmem_pool *pool)
 	}
 }
 
-static void dmem_pool_put_list(struct list_head *list)
+/*
+ * Second half of unlinking, without dmem_lock: drop the list reference of
+ * every pool that has no usage left (the others lose it with their last
+ * uncharge), then the temporary reference dmem_pool_unlink() took.
+ */
+static void dmem_pool_release_unlinked(struct list_head *list)
 {
 	struct dmem_pool *pool, *next;
 
 	list_for_each_entry_safe(pool, next, list, region_node) {
 		INIT_LIST_HEAD(&pool->region_node);
+		smp_mb();	/* dead before usage; pairs with the charge paths */
+		if (!atomic64_read(&pool->usage))
+			dmem_pool_drop_list_ref(pool);
 		dmem_pool_put(pool);
 	}
 }
@@ -581,7 +632,7 @@ void dmem_cg_offline(struct dmem_cg *cg)
 		dmem_pool_unlink(pool, &dead);
 	}
 	spin_unlock(&dmem_lock);
-	dmem_pool_put_list(&dead);
+	dmem_pool_release_unlinked(&dead);
 }
 
 /* ---- effective protection --------------------------------------------- */
@@ -654,6 +705,16 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
 
 #define DMEM_PATH_FAST	32
 
+static const struct dmem_eff dmem_eff_exact = { 0, 0 };
+
+/* Nothing below can change the caller's answer (see dmem_calc_protection). */
+static bool dmem_eff_final(const struct dmem_eff *eff,
+			   const struct dmem_eff *stop)
+{
+	return (!eff->min && !eff->low) ||
+	       (eff->min < stop->min && eff->low < stop->low);
+}
+
 /*
  * dmem_calc_protection() - effective min and low of @pool relative to
  * @root (an ancestor of @pool, @pool itself, or NULL for the topmost
@@ -666,10 +727,19 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
  * that @root is an ancestor); paths longer than DMEM_PATH_FAST are walked
  * again per level instead (O(depth^2), no allocation, no recursion).
  *
+ * Going down the path, effective values never grow (a child's share is
+ * at most its parent's effective value: scaled by P / S when overcommitted,
+ * else its claim plus a fraction of P - S, with claim <= S).  So once both
+ * values are below @stop, the final ones will be too and a caller that
+ * only compares usage against them has its answer: the walk stops there
+ * and @eff holds those upper bounds.  Pass {0, 0} for exact values.  The
+ * same argument makes zero protection final.
+ *
  * Return: false if @root is neither @pool nor one of its ancestors.
  */
 static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
-				 struct dmem_eff *eff)
+				 struct dmem_eff *eff,
+				 const struct dmem_eff *stop)
 {
 	struct dmem_pool *path[DMEM_PATH_FAST];
 	struct dmem_pool *p;
@@ -689,15 +759,10 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 		n++;
 	}
 
-	/*
-	 * Once a level has no effective protection at all, every pool below
-	 * it gets none either (its own claim makes the siblings' sum exceed
-	 * the parent's zero, which scales it to zero): stop early.
-	 */
 	if (n <= DMEM_PATH_FAST) {
 		while (n) {
 			dmem_eff_next(root, path[--n], eff);
-			if (!eff->min && !eff->low)
+			if (dmem_eff_final(eff, stop))
 				return true;
 		}
 		return true;
@@ -706,7 +771,7 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 		for (p = pool, up = --n; up; up--)
 			p = p->parent;
 		dmem_eff_next(root, p, eff);
-		if (!eff->min && !eff->low)
+		if (dmem_eff_final(eff, stop))
 			return true;
 	}
 	return true;
@@ -724,7 +789,7 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff))
+	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
 		return 0;
 	return eff.min;
 }
@@ -734,7 +799,7 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff))
+	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
 		return 0;
 	return eff.low;
 }
@@ -759,17 +824,19 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 			 bool ignore_low, bool *hit_low)
 {
-	struct dmem_eff eff;
+	struct dmem_eff eff, stop;
 	u64 used;
 
 	if (limit == test || !test)
 		return true;
 	if (limit && !limit->parent)
 		return true;
-	/* false also when @test is outside the limit's subtree */
-	if (!dmem_calc_protection(limit, test, &eff))
-		return false;
 	used = atomic64_read(&test->usage);
+	stop.min = used;
+	stop.low = ignore_low ? U64_MAX : used;
+	/* false also when @test is outside the limit's subtree */
+	if (!dmem_calc_protection(limit, test, &eff, &stop))
+		return false;
 	if (used <= eff.min)
 		return false;
 	if (!ignore_low && used <= eff.low) {
@@ -784,13 +851,17 @@ bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 static bool dmem_below(struct dmem_pool *root, struct dmem_pool *pool,
 		       bool low)
 {
-	struct dmem_eff eff;
+	struct dmem_eff eff, stop;
+	u64 used;
 
 	if (!pool || root == pool || !pool->parent)
 		return false;
-	if (!dmem_calc_protection(root, pool, &eff))
+	used = atomic64_read(&pool->usage);
+	stop.min = low ? U64_MAX : used;
+	stop.low = low ? used : U64_MAX;
+	if (!dmem_calc_protection(root, pool, &eff, &stop))
 		return false;
-	return (u64)atomic64_read(&pool->usage) <= (low ? eff.low : eff.min);
+	return used <= (low ? eff.low : eff.min);
 }
 
 /**

@@ -373,11 +373,13 @@ static void dmem_ttm_ctx_leave(struct dmem_ttm_ctx *ctx)
 /* ---- charge tracking -------------------------------------------------- */
 
 void dmem_ttm_track_lock(void)
+	__acquires(&dmem_ttm_charges_lock)
 {
 	spin_lock(&dmem_ttm_charges_lock);
 }
 
 void dmem_ttm_track_unlock(void)
+	__releases(&dmem_ttm_charges_lock)
 {
 	spin_unlock(&dmem_ttm_charges_lock);
 }

@@ -144,6 +144,10 @@ static inline void atomic_set(atomic_t *v, int i)
 {
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
 }
+static inline int atomic_xchg(atomic_t *v, int i)
+{
+	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
 static inline int atomic_inc_return(atomic_t *v)
 {
 	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);

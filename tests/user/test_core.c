@@ -987,6 +987,8 @@ static void test_lifetime_unregister_with_charges(void)
 	CHECK(dmem_pool_find(b, r) == NULL);
 	CHECK_EQ(PTR_ERR(dmem_pool_get(b, r)), -ENODEV);
 	CHECK_EQ(PTR_ERR(dmem_pool_get(a, r)), -ENODEV);
+	CHECK_EQ(dmem_pool_try_charge(pb, 1, NULL), -ENODEV);
+	CHECK_EQ(dmem_pool_read(pb, DMEM_FILE_CURRENT), 5 * M);
 	/* the charged pool and its ancestry are still usable */
 	pa = pb->parent;
 	CHECK_EQ(dmem_pool_read(pa, DMEM_FILE_CURRENT), 5 * M);
@@ -1030,9 +1032,12 @@ static void test_lifetime_offline_resets_limits(void)
 	CHECK_EQ(pa->low, 0);
 	CHECK_EQ(atomic64_read(&pp->children_low_usage), 10 * M);
 	CHECK_EQ(dmem_effective_low(NULL, pb), 10 * M);
-	CHECK_EQ(dmem_pool_try_charge(pa, 4 * M, NULL), 0);	/* old max gone */
+	/* a dead pool takes no new charges; the old ones stay */
+	CHECK_EQ(dmem_pool_try_charge(pa, 1 * M, NULL), -ENODEV);
+	CHECK_EQ(atomic64_read(&pa->usage), 4 * M);
+	CHECK_EQ(atomic64_read(&pp->usage), 20 * M);
 	CHECK_EQ(released, rel0);
-	dmem_pool_uncharge(pa, 8 * M);
+	dmem_pool_uncharge(pa, 4 * M);
 	CHECK_EQ(released, rel0 + 1);
 	dmem_pool_uncharge(pb, 16 * M);
 	dmem_region_unregister(r);
@@ -1319,6 +1324,67 @@ static void test_concurrent_unregister(void)
 	CHECK(list_empty(&dmem_regions));
 }
 
+/*
+ * rmdir (offline) racing with charges and uncharges of the cgroup's pools:
+ * every pool is freed exactly once, after its last uncharge, and the
+ * cgroup is released exactly once (ASan/LSan catch the rest).
+ */
+struct ro_arg {
+	struct dmem_pool *pool;	/* referenced */
+	long charged, refused;
+};
+
+static void *ro_worker(void *arg)
+{
+	struct ro_arg *a = arg;
+	int i;
+
+	for (i = 0; i < 50000; i++) {
+		int ret = dmem_pool_try_charge(a->pool, 4096, NULL);
+
+		if (!ret) {
+			a->charged++;
+			dmem_pool_uncharge(a->pool, 4096);
+		} else if (ret == -ENODEV) {
+			a->refused++;
+		}
+	}
+	dmem_pool_put(a->pool);
+	return NULL;
+}
+
+static void test_concurrent_offline(void)
+{
+	int round, i;
+
+	for (round = 0; round < 20; round++) {
+		int rel0 = released;
+		struct dmem_region *r = dmem_region_register("ro", 1ULL << 30, NULL);
+		struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+		struct dmem_cg *b = new_cg(a);
+		struct ro_arg args[3] = { };
+		pthread_t tid[3];
+
+		for (i = 0; i < 3; i++) {
+			args[i].pool = dmem_pool_get(i ? b : a, r);
+			CHECK(!IS_ERR(args[i].pool));
+			pthread_create(&tid[i], NULL, ro_worker, &args[i]);
+		}
+		usleep(100 * round);
+		del_cg(b);	/* the children first, as cgroup rmdir requires */
+		del_cg(a);
+		for (i = 0; i < 3; i++) {
+			pthread_join(tid[i], NULL);
+			CHECK(args[i].charged + args[i].refused == 50000);
+		}
+		/* a and b are released once their pools are gone */
+		CHECK_EQ(released, rel0 + 2);
+		dmem_region_unregister(r);
+		del_cg(root);
+		CHECK_EQ(released, rel0 + 3);
+	}
+}
+
 static const struct harness_test tests[] = {
 	{ "protection_memcg_doc_example", test_protection_memcg_doc_example },
 	{ "protection_recursive_unclaimed_share", test_protection_recursive_share },
@@ -1342,6 +1408,7 @@ static const struct harness_test tests[] = {
 	{ "concurrent_charge_uncharge_invariants", test_concurrent_charge_uncharge },
 	{ "concurrent_lazy_pool_creation", test_concurrent_pool_creation },
 	{ "concurrent_unregister_with_charges", test_concurrent_unregister },
+	{ "concurrent_offline_with_charges", test_concurrent_offline },
 };
 
 int main(void)

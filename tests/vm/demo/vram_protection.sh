@@ -5,14 +5,20 @@
 # than is free.  A table of per-cgroup VRAM use (dmem.current and the
 # protection settings, plus qxl's own VRAM usage from debugfs) is printed
 # before and after the hungry job, once per scenario:
-#   without  - dmem_backport not loaded (no dmem files: "-")
-#   with     - dmem_backport loaded, dmem.low set on the protected cgroup
+#   without     - dmem_backport not loaded (no dmem files: "-")
+#   unprotected - dmem_backport loaded to measure, no limits set (TTM
+#                 evicts exactly as without it: tests/vm/tests/ttm_nolimit_same)
+#   with        - dmem_backport loaded, dmem.low set on the protected cgroup
+# The hungry job asks for more than all of VRAM, so it ends up evicting
+# whatever it may: the oldest buffers (the protected job's) without
+# protection, only its own and unprotected ones with it.  Each measured
+# scenario ends with a "headline" line.
 # The scenario list is the place to add more side-by-side variants.
 # timeout: 400
 . /dmem/lib.sh
 
 PROTECTED_MB=${PROTECTED_MB:-20}
-HUNGRY_MB=${HUNGRY_MB:-44}
+HUNGRY_MB=${HUNGRY_MB:-60}
 LOW=${LOW:-${PROTECTED_MB}M}
 
 mib() { # bytes -> MiB with one decimal, "-" stays "-"
@@ -56,6 +62,11 @@ scenario() { # scenario NAME
 	without)
 		echo "  Scenario: WITHOUT dmem_backport"
 		;;
+	unprotected)
+		echo "  Scenario: dmem_backport loaded, NO protection set (measuring only)"
+		load_dmem || diag "dmem_backport failed to load"
+		REGION=$(dmem_region)
+		;;
 	with)
 		echo "  Scenario: WITH dmem_backport (dmem.low = $LOW on demo/protected)"
 		if load_dmem; then
@@ -68,8 +79,11 @@ scenario() { # scenario NAME
 	esac
 	cg_create demo/protected
 	cg_create demo/hungry
-	if [ "$name" = with ] && [ -n "$REGION" ]; then
+	if [ -n "$REGION" ]; then
 		cg_enable demo/protected dmem 2>/dev/null || diag "cannot enable +dmem"
+		cg_enable demo/hungry dmem 2>/dev/null || diag "cannot enable +dmem"
+	fi
+	if [ "$name" = with ] && [ -n "$REGION" ]; then
 		dmem_write demo low "$REGION $LOW" 2>/dev/null || diag "cannot write dmem.low of demo"
 		dmem_write demo/protected low "$REGION $LOW" 2>/dev/null ||
 			diag "cannot write dmem.low of demo/protected"
@@ -86,6 +100,10 @@ scenario() { # scenario NAME
 	hungry=$!
 	wait_file /tmp/hungry.ready 120 || diag "hungry job did not finish allocating"
 	table "after: hungry job asked for ${HUNGRY_MB} x 1 MiB next to it"
+	if [ -n "$REGION" ]; then
+		HEADLINES="$HEADLINES
+headline $name: protected job keeps $(mib "$(val demo/protected current)") of $PROTECTED_MB MiB in VRAM, hungry job holds $(mib "$(val demo/hungry current)") MiB"
+	fi
 
 	bg_stop $hungry || true
 	if bg_stop $prot; then
@@ -94,13 +112,17 @@ scenario() { # scenario NAME
 		not_ok "$name: protected job ended with an error"
 	fi
 	cg_remove demo
-	[ "$name" = with ] && unload_dmem
+	[ -n "$REGION" ] && unload_dmem
 	return 0
 }
 
 kmsg_mark
-for s in ${DEMO_SCENARIOS:-without with}; do
+HEADLINES=""
+for s in ${DEMO_SCENARIOS:-without unprotected with}; do
 	scenario "$s"
 done
+echo "=============================================================="
+echo "$HEADLINES" | sed '/^$/d'
+echo "=============================================================="
 check "kernel log clean" kmsg_clean
 finish
