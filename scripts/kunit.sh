@@ -186,7 +186,8 @@ rc=0
 	--jobs="$jobs" --timeout=600 --json="$build/results.json") \
 	>"$build/kunit.log" 2>&1 || rc=$?
 end=$(date +%s)
-cpu=$(times | tail -n 1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
+times >"$build/times"
+cpu=$(tail -n 1 "$build/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
 log "kunit.py exit $rc after $((end - start)) s wall, $cpu s CPU (about $((cpu / 2)) s wall on 2 idle cores); log: $build/kunit.log"
 grep -E '^Elapsed time' "$build/kunit.log" >&2 || true
 if [ $fresh = 1 ] && [ $rc = 0 ]; then
@@ -207,7 +208,12 @@ def walk(group, prefix):
         walk(sub, here)
 try:
     with open(path) as f:
-        walk(json.load(f), [])
+        top = json.load(f)
+    # The top group is kunit.py's wrapper ("KUnit Test Group"): no prefix.
+    for case in top.get("test_cases", []):
+        results.append((case["name"], case["status"]))
+    for sub in top.get("sub_groups", []):
+        walk(sub, [])
 except (OSError, ValueError):
     pass
 n = passed = failed = 0

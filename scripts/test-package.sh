@@ -80,7 +80,9 @@ chroot_mount() { # chroot_mount ROOT: /proc /sys /dev /dev/pts for apt and dkms
 		mount_add "$r/dev/pts" --bind /dev/pts
 }
 
+qemu_pid=
 cleanup() {
+	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null
 	umount_all
 }
 trap cleanup EXIT
@@ -131,12 +133,14 @@ build_base() { # build_base DIR KVER
 	local debs=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/debs
 	mkdir -p "$cache/apt-archives/partial" "$cache/debootstrap-debs"
 	echo "# step debootstrap $(date +%s)"
+	# A throw-away test root: dpkg without an fsync per file (read by the
+	# dpkg that debootstrap runs in the root, and later by apt's).
+	mkdir -p "$r/etc/dpkg/dpkg.cfg.d"
+	echo force-unsafe-io >"$r/etc/dpkg/dpkg.cfg.d/pkgtest-unsafe-io"
 	nice debootstrap --variant=minbase --cache-dir="$cache/debootstrap-debs" \
 		"$SUITE" "$r" "$MIRROR" || return 1
 	echo "# step configure $(date +%s)"
 	rm -f "$r"/var/cache/apt/archives/*.deb
-	# A throw-away test root: no fsync per file.
-	echo force-unsafe-io >"$r/etc/dpkg/dpkg.cfg.d/pkgtest-unsafe-io"
 	cat >"$r/etc/apt/sources.list" <<-EOT
 		deb $MIRROR $SUITE main
 		deb $MIRROR $SUITE-updates main
@@ -282,8 +286,9 @@ write_guest_init() { # write_guest_init ROOT
 	chmod +x "$1/pkgtest-init"
 }
 
+# Run it in the background (&): it execs QEMU so that $! is QEMU (timeout).
 boot_guest() { # boot_guest VMLINUZ INITRD IMAGE LOG
-	timeout 600 nice qemu-system-x86_64 -machine q35 -cpu max -accel tcg \
+	exec timeout 600 nice qemu-system-x86_64 -machine q35 -cpu max -accel tcg \
 		-m 1G -smp 1 -nographic -no-reboot -nic none -vga none \
 		-device qxl-vga,vram_size_mb=64 \
 		-drive "file=$3,format=raw,if=virtio,readonly=on" \
@@ -394,7 +399,7 @@ REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
 	"guest: dmem.* files in /sys/fs/cgroup (root, and a child after +dmem)"
 	"guest: no kernel warnings"
 	"apt purge removes the module and the dkms registration"
-	"rpm scriptlets: dkms add/build/install, then remove")
+	"rpm scriptlets: install, upgrade (\$1=2, then old %preun \$1=1), erase")
 [ -n "$deb" ] && [ -n "$rpm" ] || bail "packages did not build" "${REST[@]}"
 
 MIRROR=${MIRROR:-$(host_mirror)}
@@ -494,14 +499,78 @@ img=$work/root.img
 rm -f "$img"
 log=$work/guest.log
 : >"$log"
+booted=
 if make_initrd "$root" "$kver" "$work/initrd.img" >"$work/initrd.log" 2>&1 &&
 	nice mkfs.ext4 -q -F -L pkgtest -d "$root" "$img" 3G >"$work/mkfs.log" 2>&1; then
 	note "image: $(elapsed "$t") s"
-	t=$(date +%s)
-	boot_guest "$root/boot/vmlinuz-$kver" "$work/initrd.img" "$img" "$log"
-	note "boot: $(elapsed "$t") s"
+	t_boot=$(date +%s)
+	# The guest boots from its own image: meanwhile remove the packages
+	# from the chroot.
+	boot_guest "$root/boot/vmlinuz-$kver" "$work/initrd.img" "$img" "$log" &
+	qemu_pid=$!
+	booted=1
 else
 	cat "$work/initrd.log" "$work/mkfs.log"
+fi
+
+# -- remove (while the guest runs)
+t=$(date +%s)
+purge_clean() {
+	chroot_mount "$root" &&
+		in_chroot "$root" apt-get purge -y -q dmem-backport-dkms >"$work/purge.log" 2>&1 || return 1
+	local left st
+	left=$(find "$root/lib/modules" -name 'dmem_backport.ko*')
+	st=$(in_chroot "$root" dkms status 2>/dev/null)
+	[ -z "$left" ] && [ -z "$st" ] && [ ! -e "$root/usr/src/dmem-backport-$version" ] ||
+		{ echo "# left: $left; dkms status: $st"; return 1; }
+}
+purge_clean >"$work/purge-check.log" 2>&1
+purge_st=$?
+note "purge: $(elapsed "$t") s"
+
+# The .rpm's payload and scriptlets on the same system (no rpm database
+# here): %post with $1=1 installs the module; an upgrade (%post with $1=2)
+# drops the other version's DKMS registration and keeps this one; the old
+# package's %preun with $1=1 changes nothing; erase (%preun $1=0) removes it.
+t=$(date +%s)
+rpm_scriptlets() {
+	local post preun d=/usr/src/dmem-backport st
+	post=$(rpm -qp --qf '%{POSTIN}' "$rpm")
+	preun=$(rpm -qp --qf '%{PREUN}' "$rpm")
+	(cd "$root" && rpm2cpio "$rpm" | cpio -idm --quiet) || return 1
+	echo "$post" >"$root/tmp/post.sh"
+	echo "$preun" >"$root/tmp/preun.sh"
+	rpm_installed() {
+		in_chroot "$root" dkms status -m dmem-backport -v "$version" -k "$kver" 2>/dev/null |
+			grep -q installed &&
+			ls "$root/lib/modules/$kver/updates/dkms/"dmem_backport.ko* >/dev/null 2>&1
+	}
+	in_chroot "$root" nice sh /tmp/post.sh 1 || return 1
+	rpm_installed || { echo "# %post 1 did not install"; return 1; }
+	# An older version registered with DKMS, as a previous package left it.
+	cp -a "$root$d-$version" "$root$d-0.0.1" &&
+		sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.1"/' "$root$d-0.0.1/dkms.conf" &&
+		in_chroot "$root" dkms add -m dmem-backport -v 0.0.1 || return 1
+	in_chroot "$root" sh /tmp/post.sh 2 || return 1
+	st=$(in_chroot "$root" dkms status 2>/dev/null)
+	echo "# after upgrade: $st"
+	echo "$st" | grep -q '0\.0\.1' && { echo "# upgrade left 0.0.1"; return 1; }
+	rpm_installed || { echo "# upgrade lost $version"; return 1; }
+	in_chroot "$root" sh /tmp/preun.sh 1 || return 1
+	rpm_installed || { echo "# %preun 1 removed $version"; return 1; }
+	in_chroot "$root" sh /tmp/preun.sh 0 || return 1
+	st=$(in_chroot "$root" dkms status 2>/dev/null)
+	[ -z "$st" ] && [ -z "$(find "$root/lib/modules" -name 'dmem_backport.ko*')" ] ||
+		{ echo "# erase left: $st"; return 1; }
+}
+rpm_scriptlets >"$work/rpm-scriptlets.log" 2>&1
+rpm_st=$?
+note "rpm scriptlets: $(elapsed "$t") s"
+
+if [ -n "$booted" ]; then
+	wait "$qemu_pid"
+	qemu_pid=
+	note "boot (in parallel with the removal): $(elapsed "$t_boot") s"
 fi
 rm -f "$img"
 grep -a 'PKGTEST' "$log" | sed 's/^/# guest: /'
@@ -525,43 +594,15 @@ no_warnings() {
 		! grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"
 }
 check "${REST[4]}" no_warnings
-REST=("${REST[@]:5}")
 [ "$failed" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
+REST=("${REST[@]:5}")
 
-# -- remove
-t=$(date +%s)
-purge_clean() {
-	chroot_mount "$root" &&
-		in_chroot "$root" apt-get purge -y -q dmem-backport-dkms >"$work/purge.log" 2>&1 || return 1
-	local left st
-	left=$(find "$root/lib/modules" -name 'dmem_backport.ko*')
-	st=$(in_chroot "$root" dkms status)
-	[ -z "$left" ] && [ -z "$st" ] && [ ! -e "$root/usr/src/dmem-backport-$version" ] ||
-		{ note "left: $left; dkms status: $st"; return 1; }
-}
-check "${REST[0]}" purge_clean
-note "purge: $(elapsed "$t") s"
-
-# The .rpm's payload and scriptlets on the same system (no rpm database
-# here): %post with $1=1 must leave the module installed, %preun with $1=0
-# must remove it again.
-t=$(date +%s)
-rpm_scriptlets() {
-	local post preun
-	post=$(rpm -qp --qf '%{POSTIN}' "$rpm")
-	preun=$(rpm -qp --qf '%{PREUN}' "$rpm")
-	(cd "$root" && rpm2cpio "$rpm" | cpio -idm --quiet) || return 1
-	echo "$post" >"$root/tmp/post.sh"
-	echo "$preun" >"$root/tmp/preun.sh"
-	in_chroot "$root" nice sh /tmp/post.sh 1 >"$work/rpm-post.log" 2>&1 || return 1
-	in_chroot "$root" dkms status -m dmem-backport -k "$kver" | grep -q installed || return 1
-	ls "$root/lib/modules/$kver/updates/dkms/"dmem_backport.ko* >/dev/null 2>&1 || return 1
-	in_chroot "$root" sh /tmp/preun.sh 0 >>"$work/rpm-post.log" 2>&1 || return 1
-	[ -z "$(in_chroot "$root" dkms status)" ] &&
-		[ -z "$(find "$root/lib/modules" -name 'dmem_backport.ko*')" ]
-}
-check "${REST[1]}" rpm_scriptlets
-note "rpm scriptlets: $(elapsed "$t") s"
+grep '^# ' "$work/purge-check.log"
+[ $purge_st -eq 0 ] || tail -n 20 "$work/purge.log"
+check "${REST[0]}" [ $purge_st -eq 0 ]
+grep '^# ' "$work/rpm-scriptlets.log"
+[ $rpm_st -eq 0 ] || grep -v readelf "$work/rpm-scriptlets.log" | tail -n 20
+check "${REST[1]}" [ $rpm_st -eq 0 ]
 
 umount_all
 rm -rf "$work/upper" "$work/ovl" "$work/root" "$work/initrd"

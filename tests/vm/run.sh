@@ -3,7 +3,7 @@
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
 # usage: tests/vm/run.sh --kver 6.1|6.12 [--test NAME ...|--all] [--smp N]
-#                        [--isolate] [--timeout S]
+#                        [--isolate] [--file PATH] [--show]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
 #   --all         every test whose "# kernels:" header includes the series

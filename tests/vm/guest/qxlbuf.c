@@ -18,6 +18,7 @@
  *                         the pattern (contents must survive eviction)
  *     --no-touch          do not map/touch after allocation
  *     -r, --repeat R      do the whole alloc/touch/hold/free cycle R times
+ *     -p, --pause MS      sleep MS milliseconds between repeated cycles
  *     -d, --dev PATH      device node (default /dev/dri/card0)
  *     -q, --quiet         no progress messages
  *   qxlbuf open [-d PATH]
@@ -59,6 +60,7 @@ struct opts {
 	int verify;
 	int touch;
 	unsigned long repeat;
+	int pause_ms;
 	int quiet;
 };
 
@@ -280,7 +282,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: qxlbuf alloc [-n COUNT] [-s SIZE] [--hold|--hold-for T|--hold-stdin]\n"
 		"                    [--ready FILE] [--partial] [--verify] [--no-touch]\n"
-		"                    [-r REPEAT] [-d DEV] [-q]\n"
+		"                    [-r REPEAT] [-p PAUSE_MS] [-d DEV] [-q]\n"
 		"       qxlbuf open [-d DEV]\n");
 	exit(1);
 }
@@ -298,6 +300,7 @@ int main(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "no-touch", no_argument, NULL, 'N' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "pause", required_argument, NULL, 'p' },
 		{ "dev", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
@@ -316,7 +319,7 @@ int main(int argc, char **argv)
 		usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:s:r:d:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:r:p:d:q", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.count = strtoul(optarg, NULL, 0); break;
 		case 's':
@@ -334,6 +337,7 @@ int main(int argc, char **argv)
 		case 'V': o.verify = 1; break;
 		case 'N': o.touch = 0; break;
 		case 'r': o.repeat = strtoul(optarg, NULL, 0); break;
+		case 'p': o.pause_ms = atoi(optarg); break;
 		case 'd': o.dev = optarg; break;
 		case 'q': o.quiet = 1; break;
 		default: usage();
@@ -371,6 +375,8 @@ int main(int argc, char **argv)
 		status = cycle(fd, &o, handles);
 		if (status)
 			break;
+		if (o.pause_ms > 0 && r + 1 < o.repeat)
+			sleep_ms(o.pause_ms);
 	}
 	free(handles);
 	close(fd);

@@ -8,7 +8,7 @@
 # intact, VRAM usage returns to where it started and the kernel logs no
 # BUG/WARNING/Oops.
 # kernels: 6.1 6.12
-# timeout: 300
+# timeout: 900
 . /dmem/lib.sh
 
 ROUNDS=${ROUNDS:-20}
@@ -27,12 +27,14 @@ pre=$BG_PID
 check "pre-existing buffers allocated" wait_file /tmp/pre.ready 30
 
 # Background churn: allocate, touch and free 8 x 1 MiB in a loop.
-bg_start cg_exec churn qxlbuf alloc -n 8 -s 1M -r 1000000 -q
+bg_start cg_exec churn qxlbuf alloc -n 8 -s 1M -r 1000000 -p 10 -q
 churn=$BG_PID
 
 loads=0 unloads=0 holders=0
 i=1
+now() { cut -d' ' -f1 /proc/uptime; }
 while [ $i -le "$ROUNDS" ]; do
+	t0=$(now)
 	if load_dmem; then loads=$((loads + 1)); else not_ok "round $i: insmod failed"; fi
 	rm -f /tmp/h.ready
 	cg_exec smoke qxlbuf alloc -n 2 -s 512K --hold --verify --ready /tmp/h.ready -q &
@@ -47,6 +49,7 @@ while [ $i -le "$ROUNDS" ]; do
 		if unload_dmem; then unloads=$((unloads + 1)); else not_ok "round $i: rmmod failed"; fi
 		if bg_stop $h; then holders=$((holders + 1)); else not_ok "round $i: holder exit $?"; fi
 	fi
+	diag "round $i: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
 	i=$((i + 1))
 done
 check_eq "$ROUNDS loads succeeded" "$loads" "$ROUNDS"
