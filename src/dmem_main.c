@@ -45,7 +45,6 @@ fail_hooks:
 	dmem_hooks_exit();
 fail:
 	dmem_core_exit();
-	pr_err("not loaded (%d)\n", err);
 	return err;
 }
 

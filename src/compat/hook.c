@@ -24,7 +24,14 @@ static LIST_HEAD(dmem_hook_modules);
 
 unsigned long dmem_hook_lookup(const char *name)
 {
-	struct kprobe kp = { .symbol_name = name };
+	/*
+	 * Registered disabled: the address is resolved and checked, but the
+	 * probe is never armed, so the target's text is not patched at all.
+	 */
+	struct kprobe kp = {
+		.symbol_name = name,
+		.flags = KPROBE_FLAG_DISABLED,
+	};
 	unsigned long addr;
 
 	if (register_kprobe(&kp) < 0)

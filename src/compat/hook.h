@@ -60,14 +60,14 @@
 /*
  * DMEM_HOOK_STUB - attributes of a stub that is redirected into an original.
  *
- * noinline keeps a real call; noipa (GCC >= 8) additionally stops the
+ * noipa (GCC >= 8; implies noinline) keeps a real call and stops the
  * compiler from propagating the stub's dummy return value into callers,
  * cloning it or dropping unused arguments, any of which would break the
  * redirection.  The stub body must return a safe error: it only runs if the
  * redirection is not installed.
  */
 #if __has_attribute(__noipa__)
-#define DMEM_HOOK_STUB	__attribute__((__noinline__, __noipa__))
+#define DMEM_HOOK_STUB	__attribute__((__noipa__))
 #else
 #define DMEM_HOOK_STUB	noinline
 #endif
