@@ -68,6 +68,9 @@ EOT
 
 # Sources: copies (not symlinks) so that object files left in the
 # repository by a module build can never be picked up through VPATH.
+# Changed files get a new mtime (no -t), unchanged ones keep theirs, so
+# make rebuilds exactly what changed, even when a file goes back to an
+# older version.
 mkdir -p "$kdir/repo"
 files=()
 if ls "$repo"/kunit/*.c >/dev/null 2>&1; then
@@ -81,7 +84,7 @@ if ls "$repo"/kunit/*.c >/dev/null 2>&1; then
 		for f in "$repo"/kunit/*.c; do files+=("kunit/$(basename "$f")"); done
 	fi
 	rm -rf "$kdir/placeholder"
-	rsync -a --checksum --delete --prune-empty-dirs \
+	rsync -rl --checksum --delete --prune-empty-dirs \
 		--include='*/' --include='*.c' --include='*.h' --exclude='*' \
 		"$repo/src" "$repo/include" "$repo/kunit" "$kdir/repo/"
 	objs=""

@@ -104,7 +104,7 @@ flock 9
 # ------------------------------------------------------------ module
 mod="$work/module"
 mkdir -p "$mod"
-rsync -a --delete \
+rsync -rl --checksum --delete \
 	--exclude='.git' --exclude='/build/' --exclude='/tests/' \
 	--exclude='/debian/' --exclude='/rpm/' --exclude='/kunit/' \
 	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
