@@ -23,12 +23,6 @@ ccflags-y += -I$(src)/include -I$(src)/src
 DMEM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(src)/dkms.conf)
 ccflags-y += -DDMEM_VERSION='"$(DMEM_VERSION)"'
 
-# The TTM side provides dmem_ttm_init()/dmem_ttm_exit() in src/ttm_dmem.c;
-# without it the module builds with no-op stubs (src/dmem_ttm.h).
-ifeq ($(wildcard $(src)/src/ttm_dmem.c),)
-ccflags-y += -DDMEM_TTM_STUB
-endif
-
 else
 # ---------------------------------------------------------------- developer
 KDIR ?= /lib/modules/$(shell uname -r)/build
