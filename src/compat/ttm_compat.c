@@ -87,6 +87,17 @@ int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 	char sym[] = DMEM_TTM_ENUM_SYMBOL;
 	int ret;
 
+	/*
+	 * Once the last TTM device is gone, ttm_global_release() zeroes
+	 * ttm_glob, device_list included, and ttm_global_swapout() would walk
+	 * a NULL list.  No device, nothing to find.  (A last device going
+	 * away during this very call is a window we cannot close without
+	 * ttm_global_mutex.)
+	 */
+	if (!READ_ONCE(ttm_glob.device_list.next) ||
+	    list_empty(&ttm_glob.device_list))
+		return 0;
+
 	mutex_lock(&dmem_ttm_enum_mutex);
 	ret = dmem_hook_install(&dmem_ttm_hook_global_swapout);
 	if (ret)

@@ -18,6 +18,7 @@
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
 #   # timeout: 300         seconds before the guest kills it (default 180)
+#   # order: last          run after every other test of the boot
 #
 # Builds dmem_backport.ko out of tree in ~/.cache/dmem-backport/build/<id>/<series>/
 # (<id> names the checkout, so worktrees never clobber each other), the
@@ -89,6 +90,12 @@ for t in "${tests[@]}"; do
 	case " ${sel[*]} " in *" $t "*) continue ;; esac
 	if for_series "$f"; then sel+=("$t"); else skipped+=("$t"); fi
 done
+# Tests with "# order: last" (they take the GPU away) run after the others.
+first=() last=()
+for t in "${sel[@]}"; do
+	if [ "$(header "${tpath[$t]}" order)" = last ]; then last+=("$t"); else first+=("$t"); fi
+done
+sel=("${first[@]}" "${last[@]}")
 
 # ------------------------------------------------------------ kernel
 envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
