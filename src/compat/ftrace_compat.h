@@ -46,6 +46,19 @@ static __always_inline bool dmem_ftrace_set_ip(struct ftrace_regs *fregs,
 	return true;
 }
 
+/**
+ * dmem_ftrace_arg() - argument @n (from 0) of a traced call, at entry.
+ * @regs: the handler's pt_regs (ftrace_get_regs(), ops with SAVE_REGS)
+ * @n: argument number; only register arguments (n < 6 on x86_64)
+ *
+ * regs_get_kernel_argument() exists on x86 on every supported kernel.
+ */
+static __always_inline unsigned long dmem_ftrace_arg(struct pt_regs *regs,
+						     unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
 /* Size of the call at an ftrace site (MCOUNT_INSN_SIZE on x86). */
 #define DMEM_FTRACE_SITE_SIZE	MCOUNT_INSN_SIZE
 

@@ -75,8 +75,9 @@ static unsigned long dmem_ftrace_site(unsigned long addr)
 }
 
 /*
- * Calls of the hooked function go to the replacement, except calls made by
- * this module itself (they want the original).
+ * Calls of the hooked function go to the replacement (if the entry
+ * callback, when there is one, asks for it), except calls made by this
+ * module itself (they want the original).
  */
 static void notrace dmem_hook_redirect(unsigned long ip,
 				       unsigned long parent_ip,
@@ -84,12 +85,19 @@ static void notrace dmem_hook_redirect(unsigned long ip,
 				       struct ftrace_regs *fregs)
 {
 	struct dmem_hook *hook = container_of(op, struct dmem_hook, ops);
+	struct pt_regs *regs;
 
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
+	regs = ftrace_get_regs(fregs);
+	if (!regs)
+		return;
+	if (hook->entry && !hook->entry(regs))
+		return;
+	if (!hook->replacement)
+		return;
 	atomic_inc(&hook->inflight);
-	if (!dmem_ftrace_set_ip(fregs, hook->replacement))
-		dmem_hook_exit(hook);
+	instruction_pointer_set(regs, hook->replacement);
 }
 
 /*
@@ -109,7 +117,13 @@ static void notrace dmem_hook_call_orig(unsigned long ip,
 
 void dmem_hook_exit(struct dmem_hook *hook)
 {
-	if (atomic_dec_and_test(&hook->inflight))
+	/*
+	 * Only a remover waits: do not touch the wait queue (a lock) on
+	 * every call.  The fully ordered atomic here and the barrier after
+	 * setting @removing in dmem_hook_remove() make sure that either we
+	 * see @removing or the remover sees our decrement.
+	 */
+	if (atomic_dec_and_test(&hook->inflight) && READ_ONCE(hook->removing))
 		wake_up_all(&dmem_hook_waitq);
 }
 
@@ -153,7 +167,8 @@ int dmem_hook_install(struct dmem_hook *hook)
 
 	if (hook->installed)
 		return 0;
-	if (!hook->name || (!hook->replacement && !hook->orig_stub)) {
+	if (!hook->name ||
+	    (!hook->replacement && !hook->entry && !hook->orig_stub)) {
 		pr_err("hook %s: incomplete description\n",
 		       hook->name ?: "(null)");
 		return -EINVAL;
@@ -161,6 +176,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 	memset(&hook->ops, 0, sizeof(hook->ops));
 	memset(&hook->stub_ops, 0, sizeof(hook->stub_ops));
 	atomic_set(&hook->inflight, 0);
+	hook->removing = false;
 	hook->ops_registered = false;
 	hook->stub_registered = false;
 
@@ -193,7 +209,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 		hook->stub_registered = true;
 	}
 
-	if (hook->replacement) {
+	if (hook->replacement || hook->entry) {
 		err = dmem_hook_register_ops(hook, &hook->ops,
 					     dmem_hook_redirect, hook->target,
 					     "the kernel function");
@@ -221,7 +237,10 @@ void dmem_hook_remove(struct dmem_hook *hook)
 		hook->ops_registered = false;
 	}
 	/* callers already inside may still need the original */
+	WRITE_ONCE(hook->removing, true);
+	smp_mb();	/* pairs with the atomic in dmem_hook_exit() */
 	wait_event(dmem_hook_waitq, atomic_read(&hook->inflight) == 0);
+	hook->removing = false;
 	if (hook->stub_registered) {
 		dmem_hook_unregister_ops(&hook->stub_ops, hook->stub_site);
 		hook->stub_registered = false;

@@ -72,6 +72,22 @@
 #define DMEM_HOOK_STUB	noinline
 #endif
 
+struct pt_regs;
+
+/**
+ * typedef dmem_hook_entry_t - runs at every entry of a hooked function.
+ * @regs: the traced call's registers at the function entry (read the
+ *	arguments with dmem_ftrace_arg()).
+ *
+ * Runs inside the ftrace handler: preemption is disabled, it must not
+ * sleep, and it is not counted in @inflight (the ftrace unregistration
+ * waits for handlers).  Only our own functions are called through it.
+ *
+ * Return: true to run the hook's replacement instead of the function,
+ * false to let the function run unchanged.
+ */
+typedef bool (*dmem_hook_entry_t)(struct pt_regs *regs);
+
 /**
  * struct dmem_hook - one hooked kernel function.
  * @name: symbol of the kernel function ("func", or "module:func" for a
@@ -83,6 +99,11 @@
  * @orig_stub: address of our DMEM_HOOK_STUB function (same prototype) that
  *	is made to run @name's body, or 0 if the original is never called.
  *	Set with DMEM_HOOK_ORIG().
+ * @entry: optional (DMEM_HOOK_ENTRY()).  Decides, per call, whether the
+ *	call is redirected into @replacement (without @entry: always); with
+ *	@replacement 0 it only observes the call (the cheapest hook: one
+ *	ftrace handler run, no redirection).  Calls made by this module are
+ *	never passed to it.
  * @optional: if true, a missing symbol makes dmem_hook_install() return
  *	-ENOENT without printing an error (the caller decides).
  *
@@ -93,6 +114,7 @@ struct dmem_hook {
 	const char *name;
 	unsigned long replacement;
 	unsigned long orig_stub;
+	dmem_hook_entry_t entry;
 	bool optional;
 
 	/* private */
@@ -101,6 +123,7 @@ struct dmem_hook {
 	struct ftrace_ops ops;		/* @name -> @replacement */
 	struct ftrace_ops stub_ops;	/* @orig_stub -> body of @name */
 	atomic_t inflight;		/* callers inside @replacement */
+	bool removing;			/* dmem_hook_remove() waits */
 	bool installed;
 	bool ops_registered;
 	bool stub_registered;
@@ -108,6 +131,7 @@ struct dmem_hook {
 
 #define DMEM_HOOK_REPLACE(fn)	.replacement = (unsigned long)(fn)
 #define DMEM_HOOK_ORIG(fn)	.orig_stub = (unsigned long)(fn)
+#define DMEM_HOOK_ENTRY(fn)	.entry = (fn)
 
 /**
  * dmem_hook_lookup() - address of a kernel symbol.
@@ -123,8 +147,8 @@ unsigned long dmem_hook_lookup(const char *name);
 
 /**
  * dmem_hook_install() - look up and install one hook.
- * @hook: the hook; @hook->name and at least one of @hook->replacement and
- *	@hook->orig_stub must be set.
+ * @hook: the hook; @hook->name and at least one of @hook->replacement,
+ *	@hook->entry and @hook->orig_stub must be set.
  *
  * After success, calls of @hook->name that do not come from this module
  * run @hook->replacement instead, and calls of @hook->orig_stub run the
