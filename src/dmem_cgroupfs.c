@@ -213,6 +213,50 @@ struct dmem_cg *dmem_cg_of_current(void)
 	return &dc->cg;
 }
 
+/**
+ * dmem_pool_of_current_fast() - the current task's existing pool in @region.
+ * @region: the region
+ *
+ * The hot path of every charge: no reference is taken on the css or on our
+ * per-cgroup state.  Under rcu_read_lock() the task's css (and so its
+ * cgroup) cannot be freed, our state of that cgroup is freed only an RCU
+ * grace period after it left the hash table, and the core's pool lookup is
+ * RCU-safe itself; only the pool found gets a reference.
+ *
+ * Return: a referenced pool, or NULL if the cgroup has no state or no pool
+ * for @region yet (or is going away): the caller takes the slow path.
+ */
+static struct dmem_pool *dmem_pool_of_current_fast(struct dmem_region *region)
+{
+	struct dmem_pool *pool = NULL;
+	struct dmem_cgroup *dc;
+
+	rcu_read_lock();
+	dc = dmem_cgroup_lookup(task_css(current, dmem_host->id)->cgroup);
+	if (dc)
+		pool = dmem_pool_find(&dc->cg, region);
+	rcu_read_unlock();
+	return pool;
+}
+
+struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
+{
+	struct dmem_pool *pool;
+	struct dmem_cg *cg;
+
+	if (!dmem_host)
+		return ERR_PTR(-ENODEV);
+	pool = dmem_pool_of_current_fast(region);
+	if (pool)
+		return pool;
+	cg = dmem_cg_of_current();
+	if (IS_ERR(cg))
+		return ERR_CAST(cg);
+	pool = dmem_pool_get(cg, region);
+	dmem_cg_put(cg);
+	return pool;
+}
+
 void dmem_cg_pin(struct dmem_cg *cg)
 {
 	cgroup_get(to_dmem_cgroup(cg)->cgrp);

@@ -26,6 +26,20 @@
 struct dmem_cg *dmem_cg_of_current(void);
 
 /**
+ * dmem_pool_of_current() - the pool charges of the current task go to in
+ * @region (the cgroup chosen as by dmem_cg_of_current()).
+ * @region: the region
+ *
+ * An existing pool is found under RCU without reference count operations
+ * on the cgroup; a missing one is created with its ancestors.  May sleep.
+ *
+ * Return: a referenced pool (drop with dmem_pool_put()), or an ERR_PTR:
+ * -ENODEV (region unregistered, cgroup going away, host controller not
+ * usable) or -ENOMEM.
+ */
+struct dmem_pool *dmem_pool_of_current(struct dmem_region *region);
+
+/**
  * dmem_cg_pin() - keep @cg's cgroup from being released while a charge
  * made to it is outstanding (a reference on the cgroup's css).
  * @cg: a dmem_cg from dmem_cg_of_current() or a pool of it.
