@@ -28,12 +28,14 @@
 #include <linux/module.h>
 #include <linux/hashtable.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 
 #include "ttm_dmem.h"
 #include "dmem_ttm.h"
+#include "compat/ftrace_compat.h"
 #include "compat/hook.h"
 #include "dmem_cgroupfs.h"
 
@@ -69,6 +71,7 @@ static LIST_HEAD(dmem_ttm_devs);
 static DEFINE_MUTEX(dmem_ttm_devs_mutex);	/* register/unregister */
 static DEFINE_SPINLOCK(dmem_ttm_devs_lock);	/* the list itself */
 
+static struct kmem_cache *dmem_ttm_charge_cache;
 static DEFINE_HASHTABLE(dmem_ttm_charges, 10);
 static DEFINE_SPINLOCK(dmem_ttm_charges_lock);
 
@@ -309,43 +312,57 @@ static void dmem_ttm_discover_present(void)
 
 /* ---- per-task context ------------------------------------------------- */
 
+/*
+ * The table is only used from process context (TTM allocation and eviction
+ * paths), so a plain spinlock is enough.  Entries live on their task's
+ * stack: readers must hold the lock (no RCU walk), but only the owning
+ * task adds or removes its entry.
+ */
+static struct dmem_ttm_ctx *dmem_ttm_ctx_find_locked(void)
+{
+	struct dmem_ttm_ctx *ctx;
+
+	hash_for_each_possible(dmem_ttm_ctxs, ctx, node, (unsigned long)current)
+		if (ctx->task == current)
+			return ctx;
+	return NULL;
+}
+
 /**
  * dmem_ttm_ctx_current() - the context of the current task, or NULL.
  */
 struct dmem_ttm_ctx *dmem_ttm_ctx_current(void)
 {
-	struct dmem_ttm_ctx *ctx, *found = NULL;
-	unsigned long flags;
+	struct dmem_ttm_ctx *ctx;
 
-	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
-	hash_for_each_possible(dmem_ttm_ctxs, ctx, node, (unsigned long)current)
-		if (ctx->task == current) {
-			found = ctx;
-			break;
-		}
-	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
-	return found;
+	spin_lock(&dmem_ttm_ctxs_lock);
+	ctx = dmem_ttm_ctx_find_locked();
+	spin_unlock(&dmem_ttm_ctxs_lock);
+	return ctx;
 }
 
 /**
  * dmem_ttm_ctx_enter() - install @ctx for the current task.
  * @ctx: caller's (stack) context
  *
+ * Looks up and installs under one lock hold.
+ *
  * Return: false if the task already has a context (nested entry point):
  * then @ctx is not used and must not be left.
  */
 static bool dmem_ttm_ctx_enter(struct dmem_ttm_ctx *ctx)
 {
-	unsigned long flags;
+	bool mine = false;
 
-	if (dmem_ttm_ctx_current())
-		return false;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->task = current;
-	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
-	hash_add(dmem_ttm_ctxs, &ctx->node, (unsigned long)current);
-	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
-	return true;
+	spin_lock(&dmem_ttm_ctxs_lock);
+	if (!dmem_ttm_ctx_find_locked()) {
+		hash_add(dmem_ttm_ctxs, &ctx->node, (unsigned long)current);
+		mine = true;
+	}
+	spin_unlock(&dmem_ttm_ctxs_lock);
+	return mine;
 }
 
 static void dmem_ttm_ctx_set_pools(struct dmem_ttm_ctx *ctx,
@@ -362,11 +379,9 @@ static void dmem_ttm_ctx_set_pools(struct dmem_ttm_ctx *ctx,
 
 static void dmem_ttm_ctx_leave(struct dmem_ttm_ctx *ctx)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&dmem_ttm_ctxs_lock, flags);
+	spin_lock(&dmem_ttm_ctxs_lock);
 	hash_del(&ctx->node);
-	spin_unlock_irqrestore(&dmem_ttm_ctxs_lock, flags);
+	spin_unlock(&dmem_ttm_ctxs_lock);
 	dmem_ttm_ctx_set_pools(ctx, NULL, NULL);
 }
 
@@ -436,7 +451,7 @@ static void dmem_ttm_uncharge(struct dmem_ttm_charge *c)
 
 	dmem_pool_uncharge(c->pool, c->size);
 	dmem_cg_unpin(cg);
-	kfree(c);
+	kmem_cache_free(dmem_ttm_charge_cache, c);
 }
 
 /* ---- hooks ------------------------------------------------------------ */
@@ -453,24 +468,6 @@ static DMEM_HOOK_STUB int orig_ttm_resource_alloc(struct ttm_buffer_object *bo,
 						  struct ttm_resource **res_ptr)
 {
 	return -ENOSPC;
-}
-
-/**
- * dmem_ttm_charge_pool() - the current task's pool in @region.
- * @region: the region
- *
- * Return: a referenced pool, or an ERR_PTR.  May sleep.
- */
-static struct dmem_pool *dmem_ttm_charge_pool(struct dmem_region *region)
-{
-	struct dmem_cg *cg = dmem_cg_of_current();
-	struct dmem_pool *pool;
-
-	if (IS_ERR(cg))
-		return ERR_CAST(cg);
-	pool = dmem_pool_get(cg, region);
-	dmem_cg_put(cg);
-	return pool;
 }
 
 /**
@@ -512,14 +509,14 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 		goto out;
 	}
 
-	pool = dmem_ttm_charge_pool(region);
+	pool = dmem_pool_of_current(region);
 	if (IS_ERR(pool)) {
 		/* Region going away, or no memory for the pool. */
 		ret = PTR_ERR(pool) == -ENOMEM ? -ENOMEM :
 		      orig_ttm_resource_alloc(bo, place, res_ptr);
 		goto out;
 	}
-	charge = kmalloc(sizeof(*charge), GFP_KERNEL);
+	charge = kmem_cache_alloc(dmem_ttm_charge_cache, GFP_KERNEL);
 	if (!charge) {
 		dmem_pool_put(pool);
 		ret = -ENOMEM;
@@ -527,10 +524,11 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 	}
 
 	size = ttm_compat_bo_bytes(bo);
-	ctx = dmem_ttm_ctx_current();
 	ret = dmem_pool_try_charge(pool, size, &limit);
 	if (ret) {
-		kfree(charge);
+		kmem_cache_free(dmem_ttm_charge_cache, charge);
+		/* Only failures need the context (for the eviction). */
+		ctx = dmem_ttm_ctx_current();
 		if (ctx) {
 			ctx->man = man;
 			dmem_ttm_ctx_set_pools(ctx, pool, limit);
@@ -546,7 +544,8 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	if (ret) {
 		dmem_pool_uncharge(pool, size);
-		kfree(charge);
+		kmem_cache_free(dmem_ttm_charge_cache, charge);
+		ctx = dmem_ttm_ctx_current();
 		if (ctx) {
 			/* No limit hit: eviction uses the common ancestor. */
 			ctx->man = man;
@@ -568,23 +567,46 @@ out:
 }
 
 /**
- * dmem_ttm_resource_fini() - replacement of ttm_resource_fini().
- * @man: the manager
- * @res: the resource being freed
+ * dmem_ttm_resource_alloc_entry() - which ttm_resource_alloc() calls we take.
+ * @regs: registers of the call ttm_resource_alloc(bo, place, res_ptr)
  *
- * Uncharges @res if (and only if) we charged it, then runs the exported
- * original.
+ * Only VRAM placements can be charged: every other allocation runs the
+ * kernel's function directly, without entering our replacement.  Runs in
+ * the ftrace handler (must not sleep).
+ *
+ * Return: true to redirect the call into dmem_ttm_resource_alloc().
  */
-static void dmem_ttm_resource_fini(struct ttm_resource_manager *man,
-				   struct ttm_resource *res)
+static bool dmem_ttm_resource_alloc_entry(struct pt_regs *regs)
 {
+	const struct ttm_place *place = (void *)dmem_ftrace_arg(regs, 1);
+
+	return place && place->mem_type == DMEM_TTM_VRAM;
+}
+
+/**
+ * dmem_ttm_resource_fini_entry() - uncharge at entry of ttm_resource_fini().
+ * @regs: registers of the call ttm_resource_fini(man, res)
+ *
+ * Uncharges the resource if (and only if) we charged it; the kernel's
+ * function then runs unchanged (no redirection: this is the cheapest hook).
+ * Runs in the ftrace handler, so nothing here sleeps: the table lock is a
+ * spinlock, and the core's uncharge, cgroup_put() and the cache free are
+ * all safe in atomic context.
+ *
+ * Return: false (never redirected).
+ */
+static bool dmem_ttm_resource_fini_entry(struct pt_regs *regs)
+{
+	struct ttm_resource *res = (void *)dmem_ftrace_arg(regs, 1);
 	struct dmem_ttm_charge *c;
 
+	/* We only charge VRAM allocations: skip the table for the rest. */
+	if (!res || res->mem_type != DMEM_TTM_VRAM)
+		return false;
 	c = dmem_ttm_untrack(res);
 	if (c)
 		dmem_ttm_uncharge(c);
-	ttm_resource_fini(man, res);
-	dmem_hook_exit(&dmem_ttm_hook_fini);
+	return false;
 }
 
 /**
@@ -653,13 +675,14 @@ static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
 
 static struct dmem_hook dmem_ttm_hook_alloc = {
 	.name = "ttm:ttm_resource_alloc",
+	DMEM_HOOK_ENTRY(dmem_ttm_resource_alloc_entry),
 	DMEM_HOOK_REPLACE(dmem_ttm_resource_alloc),
 	DMEM_HOOK_ORIG(orig_ttm_resource_alloc),
 };
 
 static struct dmem_hook dmem_ttm_hook_fini = {
 	.name = "ttm:ttm_resource_fini",
-	DMEM_HOOK_REPLACE(dmem_ttm_resource_fini),
+	DMEM_HOOK_ENTRY(dmem_ttm_resource_fini_entry),
 };
 
 static struct dmem_hook dmem_ttm_hook_device_fini = {
@@ -740,17 +763,26 @@ int dmem_ttm_init(void)
 	int ret;
 
 	ttm_compat_build_checks();
+	dmem_ttm_charge_cache = KMEM_CACHE(dmem_ttm_charge, 0);
+	if (!dmem_ttm_charge_cache) {
+		pr_err("cannot create the charge record cache\n");
+		return -ENOMEM;
+	}
 	ret = dmem_hook_install_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
 	if (ret)
-		return ret;
+		goto fail_cache;
 	ret = dmem_hook_install_all(dmem_ttm_evict_hooks,
 				    dmem_ttm_evict_nhooks);
 	if (ret) {
 		dmem_hook_remove_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
-		return ret;
+		goto fail_cache;
 	}
 	dmem_ttm_discover_present();
 	return 0;
+
+fail_cache:
+	kmem_cache_destroy(dmem_ttm_charge_cache);
+	return ret;
 }
 
 /**
@@ -763,4 +795,5 @@ void dmem_ttm_exit(void)
 	dmem_hook_sync();
 	dmem_ttm_drop_charges();
 	dmem_ttm_remove_all_devices();
+	kmem_cache_destroy(dmem_ttm_charge_cache);
 }
