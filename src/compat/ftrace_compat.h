@@ -23,10 +23,16 @@
 #include <linux/ptrace.h>
 #include <linux/version.h>
 
-/* FTRACE_OPS_FL_RECURSION exists since 5.11 (all supported kernels). */
+/*
+ * No FTRACE_OPS_FL_RECURSION (5.11+: "wrap the handler in ftrace's
+ * recursion protection"): with it the per-ops trampoline calls
+ * ftrace_ops_assist_func(), which then calls the handler, on every hit of
+ * every hooked function.  Our handlers cannot recurse: they only rewrite
+ * the saved IP, and the entry callbacks they run never call a hooked
+ * function.  The handlers disable preemption themselves where it matters.
+ */
 #define DMEM_FTRACE_OPS_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | \
-				 FTRACE_OPS_FL_IPMODIFY | \
-				 FTRACE_OPS_FL_RECURSION)
+				 FTRACE_OPS_FL_IPMODIFY)
 
 /**
  * dmem_ftrace_set_ip() - make the ftrace trampoline return to @ip.

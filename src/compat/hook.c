@@ -13,12 +13,40 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/version.h>
 #include <asm/ibt.h>
 
 #include "compat/ftrace_compat.h"
 #include "compat/hook.h"
 
 static DECLARE_WAIT_QUEUE_HEAD(dmem_hook_waitq);
+
+/* Our module's core text: calls made from there are never redirected. */
+static unsigned long dmem_text_base;
+static unsigned long dmem_text_size;
+
+/*
+ * Mainline 6.4 replaced struct module's core_layout (base, text_size) by
+ * mem[MOD_TEXT].  Only core text calls hooked functions (the module's
+ * init function calls none directly).
+ */
+static void dmem_hook_find_text(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	dmem_text_base = (unsigned long)THIS_MODULE->mem[MOD_TEXT].base;
+	dmem_text_size = THIS_MODULE->mem[MOD_TEXT].size;
+#else
+	dmem_text_base = (unsigned long)THIS_MODULE->core_layout.base;
+	dmem_text_size = THIS_MODULE->core_layout.text_size;
+#endif
+}
+
+/* One compare instead of within_module()'s walk over every section. */
+static __always_inline bool dmem_hook_from_us(unsigned long parent_ip)
+{
+	return parent_ip - dmem_text_base < dmem_text_size;
+}
+
 static DEFINE_MUTEX(dmem_hook_module_lock);
 static LIST_HEAD(dmem_hook_modules);
 
@@ -86,14 +114,20 @@ static void notrace dmem_hook_redirect(unsigned long ip,
 {
 	struct dmem_hook *hook = container_of(op, struct dmem_hook, ops);
 	struct pt_regs *regs;
+	bool redirect;
 
-	if (within_module(parent_ip, THIS_MODULE))
+	if (dmem_hook_from_us(parent_ip))
 		return;
 	regs = ftrace_get_regs(fregs);
 	if (!regs)
 		return;
-	if (hook->entry && !hook->entry(regs))
-		return;
+	if (hook->entry) {
+		preempt_disable_notrace();
+		redirect = hook->entry(regs);
+		preempt_enable_notrace();
+		if (!redirect)
+			return;
+	}
 	if (!hook->replacement)
 		return;
 	atomic_inc(&hook->inflight);
@@ -368,7 +402,10 @@ void dmem_hook_module_unregister(struct dmem_hook_module *hm)
 
 int dmem_hooks_init(void)
 {
-	int err = register_module_notifier(&dmem_hook_module_nb);
+	int err;
+
+	dmem_hook_find_text();
+	err = register_module_notifier(&dmem_hook_module_nb);
 
 	if (err)
 		pr_err("cannot register module notifier (%d)\n", err);
