@@ -114,20 +114,14 @@ static void notrace dmem_hook_redirect(unsigned long ip,
 {
 	struct dmem_hook *hook = container_of(op, struct dmem_hook, ops);
 	struct pt_regs *regs;
-	bool redirect;
 
 	if (dmem_hook_from_us(parent_ip))
 		return;
 	regs = ftrace_get_regs(fregs);
 	if (!regs)
 		return;
-	if (hook->entry) {
-		preempt_disable_notrace();
-		redirect = hook->entry(regs);
-		preempt_enable_notrace();
-		if (!redirect)
-			return;
-	}
+	if (hook->entry && !hook->entry(regs))
+		return;
 	if (!hook->replacement)
 		return;
 	atomic_inc(&hook->inflight);
