@@ -607,7 +607,7 @@ static void dmem_ttm_device_fini(struct ttm_device *bdev)
 
 /**
  * dmem_ttm_probe_prepare() - should this allocation run the probe first?
- * @ctx: the task's context (NULL: none)
+ * @ctx: the task's context if the caller has it, else NULL (looked up)
  * @bo: the buffer object
  * @placement: where it may go
  * @probe: filled with the probe placement
@@ -622,21 +622,26 @@ static void dmem_ttm_device_fini(struct ttm_device *bdev)
  * and the eviction hooks obey it.  If the probe finds no room the
  * original placement runs as usual.
  *
- * Return: true if @probe holds a probe placement to try first.
+ * Return: the context to probe with, or NULL: no probe.
  */
-static bool dmem_ttm_probe_prepare(struct dmem_ttm_ctx *ctx,
-				   struct ttm_buffer_object *bo,
-				   struct ttm_placement *placement,
-				   struct ttm_compat_probe *probe)
+static struct dmem_ttm_ctx *dmem_ttm_probe_prepare(struct dmem_ttm_ctx *ctx,
+						   struct ttm_buffer_object *bo,
+						   struct ttm_placement *placement,
+						   struct ttm_compat_probe *probe)
 {
 	struct ttm_resource_manager *man;
 
+	/* cheapest first: most placements have nothing to probe */
+	if (!ttm_compat_vram_probe(placement, probe))
+		return NULL;
+	if (!ctx)
+		ctx = dmem_ttm_ctx_current();
 	if (!ctx || ctx->probing || ctx->evicting)
-		return false;
+		return NULL;
 	man = ttm_compat_vram_manager(bo->bdev);
 	if (!man || !dmem_ttm_region_of(bo->bdev, man))
-		return false;
-	return ttm_compat_vram_probe(placement, probe);
+		return NULL;
+	return ctx;
 }
 
 static void dmem_ttm_probe_begin(struct dmem_ttm_ctx *ctx)
@@ -723,8 +728,8 @@ static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
 	int ret;
 
 	mine = dmem_ttm_ctx_enter(&ctx);
-	cur = mine ? &ctx : dmem_ttm_ctx_current();
-	if (dmem_ttm_probe_prepare(cur, bo, placement, &probe)) {
+	cur = dmem_ttm_probe_prepare(mine ? &ctx : NULL, bo, placement, &probe);
+	if (cur) {
 		dmem_ttm_probe_begin(cur);
 		ret = ttm_bo_mem_space(bo, &probe.placement, mem, octx);
 		if (!dmem_ttm_probe_end(cur, ret))
