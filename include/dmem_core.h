@@ -154,6 +154,30 @@ bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool);
 bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool);
 /*
+ * dmem_may_evict() - dmem_evict_valuable() with the root of the protection
+ * computation chosen as TTM needs it: the limit pool if the allocation hit
+ * a dmem.max, else the common ancestor of @evictor and @evictee (7.3); an
+ * ancestor that is the root pool means "relative to the root" (documented
+ * deviation: 7.3 would make every buffer of another top-level cgroup
+ * evictable).
+ */
+bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
+		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low);
+
+/*
+ * What an allocation that found no room in its preferred placement may
+ * evict before it falls back to the next one (7.3 aggressive protection):
+ * nothing, only unprotected buffers (its cgroup is within its effective
+ * low), or as a forced allocation would (within its effective min).
+ */
+enum dmem_alloc_evict {
+	DMEM_ALLOC_EVICT_NONE,
+	DMEM_ALLOC_EVICT_UNPROTECTED,
+	DMEM_ALLOC_EVICT_ANY,
+};
+
+enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool);
+/*
  * dmem_common_ancestor() - nearest pool that is @a, @b or an ancestor of
  * both (7.3 dmem_cgroup_get_common_ancestor()).  NOT referenced (unlike
  * upstream): it is an ancestor of both, so it stays valid as long as the

@@ -12,6 +12,7 @@
 #include <linux/string.h>
 
 #include "dmem_core.h"
+#include "dmem_decision_cases.h"
 
 #define MB (1024ULL * 1024)
 
@@ -228,10 +229,90 @@ static void dmem_core_evict_rules_and_root_ancestor(struct kunit *test)
 	ktest_cg_del(root);
 }
 
+/*
+ * The shared decision table (kunit/dmem_decision_cases.h): every eviction
+ * decision and every "evict before falling back" answer, as in userspace.
+ */
+struct ktest_dc_tree {
+	struct dmem_cg *cg[DC_NODES];
+	struct dmem_pool *pool[DC_NODES];
+	struct dmem_region *r;
+	const struct dc_setup *s;
+};
+
+static void ktest_dc_build(struct kunit *test, struct ktest_dc_tree *t,
+			   const struct dc_setup *s)
+{
+	char buf[32];
+	int i;
+
+	t->s = s;
+	t->r = dmem_region_register("dc", 1024 * MB, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->r));
+	for (i = 0; i < DC_NODES; i++) {
+		int up = dc_parent[i];
+
+		t->cg[i] = ktest_cg_new(test, up == DC_NONE ? NULL : t->cg[up], NULL);
+		t->pool[i] = ktest_pool(test, t->cg[i], t->r);
+		if (up == DC_NONE)
+			continue;
+		snprintf(buf, sizeof(buf), "dc %uM", s->min[i]);
+		KUNIT_EXPECT_EQ(test, ktest_write(t->cg[i], DMEM_FILE_MIN, buf), 0);
+		snprintf(buf, sizeof(buf), "dc %uM", s->low[i]);
+		KUNIT_EXPECT_EQ(test, ktest_write(t->cg[i], DMEM_FILE_LOW, buf), 0);
+	}
+	for (i = 0; i < DC_NODES; i++) {
+		u64 bytes = s->use[i] * MB;
+
+		if (bytes)
+			KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(t->pool[i], bytes, NULL), 0);
+	}
+}
+
+static void ktest_dc_destroy(struct ktest_dc_tree *t)
+{
+	int i;
+
+	for (i = 0; i < DC_NODES; i++)
+		if (t->s->use[i])
+			dmem_pool_uncharge(t->pool[i], t->s->use[i] * MB);
+	dmem_region_unregister(t->r);
+	for (i = DC_NODES - 1; i >= 0; i--)
+		ktest_cg_del(t->cg[i]);
+}
+
+static void dmem_core_decision_table(struct kunit *test)
+{
+	struct ktest_dc_tree t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dc_evict_cases); i++) {
+		const struct dc_evict_case *c = &dc_evict_cases[i];
+		bool hit = false, ok;
+
+		ktest_dc_build(test, &t, &dc_setups[c->setup]);
+		ok = dmem_may_evict(c->limit == DC_NONE ? NULL : t.pool[c->limit],
+				    c->evictor == DC_NONE ? NULL : t.pool[c->evictor],
+				    t.pool[c->evictee], c->ignore_low, &hit);
+		KUNIT_EXPECT_EQ_MSG(test, ok, !!c->evict, "evict case %zu", i);
+		KUNIT_EXPECT_EQ_MSG(test, hit, !!c->hit_low, "evict case %zu", i);
+		ktest_dc_destroy(&t);
+	}
+	for (i = 0; i < ARRAY_SIZE(dc_alloc_cases); i++) {
+		const struct dc_alloc_case *c = &dc_alloc_cases[i];
+
+		ktest_dc_build(test, &t, &dc_setups[c->setup]);
+		KUNIT_EXPECT_EQ_MSG(test, (int)dmem_alloc_evict_before_fallback(t.pool[c->pool]),
+				    c->mode, "alloc case %zu", i);
+		ktest_dc_destroy(&t);
+	}
+}
+
 static struct kunit_case dmem_core_protection_cases[] = {
 	KUNIT_CASE(dmem_core_memcg_doc_example),
 	KUNIT_CASE(dmem_core_recursive_share),
 	KUNIT_CASE(dmem_core_evict_rules_and_root_ancestor),
+	KUNIT_CASE(dmem_core_decision_table),
 	{}
 };
 

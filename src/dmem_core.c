@@ -923,6 +923,56 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 	return a;
 }
 
+/**
+ * dmem_may_evict() - the whole dmem eviction decision for one buffer.
+ * @limit: pool whose dmem.max the allocation hit, or NULL
+ * @evictor: the allocating cgroup's pool, or NULL if unknown
+ * @evictee: the pool the candidate buffer is charged to
+ * @ignore_low: this is the retry that may take low-protected buffers
+ * @hit_low: set when the answer is no only because of low protection
+ *
+ * With a limit pool, protection is computed relative to it (6.14).
+ * Without one, relative to the common ancestor of @evictor and @evictee
+ * (7.3), except that an ancestor which is the root pool means "relative to
+ * the root" rather than 7.3's "always evictable": otherwise dmem.low and
+ * dmem.min could never protect one top-level cgroup from another.
+ *
+ * Return: true if the buffer may be evicted.
+ */
+bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
+		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low)
+{
+	struct dmem_pool *root = limit;
+
+	if (!root && evictor) {
+		root = dmem_common_ancestor(evictor, evictee);
+		if (root && !root->parent)
+			root = NULL;
+	}
+	return dmem_evict_valuable(root, evictee, ignore_low, hit_low);
+}
+
+/**
+ * dmem_alloc_evict_before_fallback() - 7.3 "aggressive protection".
+ * @pool: the allocating cgroup's pool, with the new buffer charged
+ *
+ * An allocation that finds no room in its preferred placement normally
+ * tries the next placement (VRAM -> GTT) before evicting anything.  One
+ * whose cgroup is within its effective min may evict as a forced
+ * allocation would (low-protected buffers on the retry, never min); one
+ * within its effective low may evict only unprotected buffers.
+ *
+ * Return: what may be evicted before falling back.
+ */
+enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool)
+{
+	if (dmem_below_min(NULL, pool))
+		return DMEM_ALLOC_EVICT_ANY;
+	if (dmem_below_low(NULL, pool))
+		return DMEM_ALLOC_EVICT_UNPROTECTED;
+	return DMEM_ALLOC_EVICT_NONE;
+}
+
 /* ---- dmem.* files ------------------------------------------------------ */
 
 static u64 dmem_show_value(struct dmem_cg *cg, struct dmem_region *region,

@@ -18,6 +18,8 @@
  * @evicting: inside one of our eviction hooks
  * @ignore_low: this eviction pass may take low-protected buffers
  * @hit_low: a buffer was skipped only because of low protection
+ * @probing: running the 7.3 first pass up to VRAM (aggressive protection)
+ * @probe_evict: what that pass may evict, set by the last VRAM attempt
  *
  * Set up by the outermost allocation entry point (ttm_bo_validate(),
  * ttm_bo_mem_space()) on its stack and removed when it returns.
@@ -31,6 +33,8 @@ struct dmem_ttm_ctx {
 	bool evicting;
 	bool ignore_low;
 	bool hit_low;
+	bool probing;
+	enum dmem_alloc_evict probe_evict;
 };
 
 struct dmem_ttm_ctx *dmem_ttm_ctx_current(void);

@@ -12,8 +12,8 @@
  * that respects dmem.low and, if something was skipped only because of
  * low, a second pass that ignores it.  dmem.min is never ignored.
  *
- * Decision (dmem_evict_valuable() of the core) for a buffer charged to
- * pool T while the evicting task allocates from pool E:
+ * Decision (dmem_may_evict() of the core) for a buffer charged to pool T
+ * while the evicting task allocates from pool E:
  *  - the allocation hit dmem.max of pool L: only buffers below L are
  *    candidates, protection is computed relative to L;
  *  - otherwise (plain lack of VRAM) the common ancestor A of E and T is the
@@ -23,12 +23,16 @@
  *    of another top-level cgroup evictable: otherwise dmem.low/min would
  *    never protect one top-level cgroup from another (the common case:
  *    app.slice against background.slice).
- *  - aggressive protection (7.3): an evictor below its own effective min
- *    may take low-protected buffers from the first pass on.
  * Buffers we did not charge (allocated before the module loaded) are
  * candidates as without the module, except for an allocation that hit a
  * dmem.max: it may only evict inside the limited subtree (as upstream,
  * where an uncharged buffer is outside every pool).
+ *
+ * Aggressive protection (7.3) is driven from ttm_dmem.c: while it runs the
+ * first pass up to the VRAM placement ("probing"), an eviction of VRAM is
+ * refused outright, limited to unprotected buffers (no retry ignoring
+ * low), or run as usual, as dmem_alloc_evict_before_fallback() said for
+ * the allocating cgroup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,29 +43,6 @@
 
 static struct dmem_hook dmem_ttm_hook_valuable;
 static struct dmem_hook dmem_ttm_hook_evict;
-
-/**
- * dmem_ttm_protection_root() - the pool protection is computed against.
- * @ctx: the evicting task's context
- * @test: the candidate buffer's pool
- *
- * Return: the limit pool, the common ancestor of evictor and evictee, or
- * NULL for "relative to the root".
- */
-static struct dmem_pool *dmem_ttm_protection_root(struct dmem_ttm_ctx *ctx,
-						  struct dmem_pool *test)
-{
-	struct dmem_pool *anc;
-
-	if (ctx->limit_pool)
-		return ctx->limit_pool;
-	if (!ctx->charge_pool)
-		return NULL;
-	anc = dmem_common_ancestor(ctx->charge_pool, test);
-	if (!anc || !dmem_pool_parent(anc))
-		return NULL;
-	return anc;
-}
 
 /**
  * dmem_ttm_evict_allowed() - the dmem part of the eviction decision.
@@ -87,8 +68,8 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 		ok = !ctx->limit_pool;
 	else if (ctx->charge_pool &&
 		 dmem_pool_region(test) == dmem_pool_region(ctx->charge_pool))
-		ok = dmem_evict_valuable(dmem_ttm_protection_root(ctx, test),
-					 test, ctx->ignore_low, &hit_low);
+		ok = dmem_may_evict(ctx->limit_pool, ctx->charge_pool, test,
+				    ctx->ignore_low, &hit_low);
 	dmem_ttm_track_unlock();
 
 	if (hit_low)
@@ -127,15 +108,31 @@ static bool dmem_ttm_evict_pass_begin(struct dmem_ttm_ctx *ctx,
 
 	ctx->evicting = ctx->man == man;
 	ctx->hit_low = false;
-	/* 7.3 aggressive protection: below min, low does not hold us. */
-	ctx->ignore_low = ctx->charge_pool &&
-			  dmem_below_min(NULL, ctx->charge_pool);
+	ctx->ignore_low = false;
 	return was;
+}
+
+/**
+ * dmem_ttm_evict_refused() - must this eviction not even start?
+ * @ctx: the evicting task's context
+ * @man: the manager to evict from
+ *
+ * Only while probing (aggressive protection): an allocating cgroup that
+ * is not within its low may not evict before falling back.
+ */
+static bool dmem_ttm_evict_refused(struct dmem_ttm_ctx *ctx,
+				   struct ttm_resource_manager *man)
+{
+	return ctx->probing && ctx->man == man &&
+	       ctx->probe_evict == DMEM_ALLOC_EVICT_NONE;
 }
 
 static bool dmem_ttm_evict_retry_ignoring_low(struct dmem_ttm_ctx *ctx)
 {
 	if (!ctx->evicting || ctx->ignore_low || !ctx->hit_low)
+		return false;
+	/* within low only (not min): unprotected buffers only */
+	if (ctx->probing && ctx->probe_evict == DMEM_ALLOC_EVICT_UNPROTECTED)
 		return false;
 	ctx->ignore_low = true;
 	ctx->hit_low = false;
@@ -185,6 +182,10 @@ static int dmem_ttm_mem_evict_first(struct ttm_device *bdev,
 
 	if (!ctx) {
 		ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+		goto out;
+	}
+	if (dmem_ttm_evict_refused(ctx, man)) {
+		ret = -EBUSY;
 		goto out;
 	}
 	was = dmem_ttm_evict_pass_begin(ctx, man);
@@ -239,6 +240,10 @@ static s64 dmem_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
 
 	if (!ctx) {
 		ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+		goto out;
+	}
+	if (dmem_ttm_evict_refused(ctx, man)) {
+		ret = 0;
 		goto out;
 	}
 	was = dmem_ttm_evict_pass_begin(ctx, man);

@@ -119,6 +119,118 @@ static inline bool ttm_compat_place_is_fallback(const struct ttm_place *place)
 }
 
 /*
+ * Aggressive protection (7.3) needs "the first pass, up to the VRAM
+ * placement": the placements an allocation tries without evicting, in
+ * order, ending with VRAM, where it may evict.  Expressed per era:
+ * - up to mainline 6.8, ttm_placement has placement[] (tried without
+ *   eviction) and busy_placement[] (tried with eviction): the prefix of
+ *   placement[] up to VRAM, and busy_placement[] = that VRAM place;
+ * - from 6.9 one array with TTM_PL_FLAG_DESIRED (first pass only) and
+ *   TTM_PL_FLAG_FALLBACK (second pass only): the first-pass places before
+ *   VRAM marked DESIRED, then VRAM with neither flag.
+ */
+#define TTM_COMPAT_PROBE_MAX	8
+
+struct ttm_compat_probe {
+	struct ttm_placement placement;
+	struct ttm_place places[TTM_COMPAT_PROBE_MAX];
+};
+
+/**
+ * ttm_compat_placement_has_type() - does any place of @pl use @mem_type?
+ * @pl: a placement
+ * @mem_type: TTM memory type
+ */
+static inline bool ttm_compat_placement_has_type(const struct ttm_placement *pl,
+						 u32 mem_type)
+{
+	unsigned int i;
+
+	for (i = 0; i < pl->num_placement; i++)
+		if (pl->placement[i].mem_type == mem_type)
+			return true;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	for (i = 0; i < pl->num_busy_placement; i++)
+		if (pl->busy_placement[i].mem_type == mem_type)
+			return true;
+#endif
+	return false;
+}
+
+/**
+ * ttm_compat_placement_only_type() - does every place of @pl use @mem_type?
+ * @pl: a placement
+ * @mem_type: TTM memory type
+ */
+static inline bool ttm_compat_placement_only_type(const struct ttm_placement *pl,
+						  u32 mem_type)
+{
+	unsigned int i;
+
+	for (i = 0; i < pl->num_placement; i++)
+		if (pl->placement[i].mem_type != mem_type)
+			return false;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	for (i = 0; i < pl->num_busy_placement; i++)
+		if (pl->busy_placement[i].mem_type != mem_type)
+			return false;
+#endif
+	return true;
+}
+
+/**
+ * ttm_compat_vram_probe() - build the first pass of @full up to VRAM.
+ * @full: the caller's placement
+ * @p: filled in; p->placement is what to pass to TTM
+ *
+ * Return: false if there is nothing to probe: no VRAM place in the first
+ * pass, only VRAM places (TTM evicts there anyway), or too many places.
+ */
+static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
+					 struct ttm_compat_probe *p)
+{
+	unsigned int i, n = 0;
+
+	if (ttm_compat_placement_only_type(full, DMEM_TTM_VRAM))
+		return false;
+	for (i = 0; i < full->num_placement; i++) {
+		struct ttm_place *place = &p->places[n];
+
+		if (ttm_compat_place_is_fallback(&full->placement[i]))
+			continue;
+		if (n == TTM_COMPAT_PROBE_MAX)
+			return false;
+		*place = full->placement[i];
+		n++;
+		if (place->mem_type == DMEM_TTM_VRAM)
+			break;
+#ifdef TTM_PL_FLAG_DESIRED
+		place->flags |= TTM_PL_FLAG_DESIRED;
+#endif
+	}
+	if (!n || p->places[n - 1].mem_type != DMEM_TTM_VRAM)
+		return false;
+	p->placement.placement = p->places;
+	p->placement.num_placement = n;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	p->placement.busy_placement = &p->places[n - 1];
+	p->placement.num_busy_placement = 1;
+#else
+	p->places[n - 1].flags &= ~(TTM_PL_FLAG_DESIRED | TTM_PL_FLAG_FALLBACK);
+#endif
+	return true;
+}
+
+/*
+ * Mainline 6.9 ("improve idle/busy handling"): ttm_bo_validate() runs both
+ * passes itself through a static function instead of calling the exported
+ * ttm_bo_mem_space(), so the probe must wrap ttm_bo_validate() too.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define DMEM_TTM_VALIDATE_ALLOCATES	1
+#endif
+
+/*
  * The eviction hook differs per era:
  * - up to mainline 6.9, ttm_mem_evict_first(bdev, man, place, ctx, ticket)
  *   evicts one buffer per call and returns -EBUSY when it found none;

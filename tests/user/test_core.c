@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "naive_ref.h"
+#include "../../kunit/dmem_decision_cases.h"
 
 #define M (1024ULL * 1024)
 
@@ -274,6 +275,87 @@ static void test_protection_min_overcommit(void)
 	dmem_pool_uncharge(pb, 20 * M);
 	dmem_region_unregister(r);
 	del_cg(a); del_cg(b); del_cg(p); del_cg(root);
+}
+
+/* ---- decision table (kunit/dmem_decision_cases.h, shared with KUnit) ---- */
+
+struct dc_tree {
+	struct dmem_cg *cg[DC_NODES];
+	struct dmem_pool *pool[DC_NODES];
+	struct dmem_region *r;
+	const struct dc_setup *s;
+};
+
+static void dc_build(struct dc_tree *t, const struct dc_setup *s)
+{
+	int i;
+
+	t->s = s;
+	t->r = dmem_region_register("dc", 1024 * M, NULL);
+	CHECK(!IS_ERR(t->r));
+	for (i = 0; i < DC_NODES; i++) {
+		t->cg[i] = new_cg(dc_parent[i] == DC_NONE ? NULL : t->cg[dc_parent[i]]);
+		t->pool[i] = pool_of(t->cg[i], t->r);
+		if (dc_parent[i] == DC_NONE)
+			continue;
+		CHECK_EQ(writef(t->cg[i], DMEM_FILE_MIN, "dc %uM", s->min[i]), 0);
+		CHECK_EQ(writef(t->cg[i], DMEM_FILE_LOW, "dc %uM", s->low[i]), 0);
+	}
+	for (i = 0; i < DC_NODES; i++)
+		if (s->use[i])
+			charge_ok(t->pool[i], (u64)s->use[i] * M);
+}
+
+static void dc_destroy(struct dc_tree *t)
+{
+	int i;
+
+	for (i = 0; i < DC_NODES; i++)
+		if (t->s->use[i])
+			dmem_pool_uncharge(t->pool[i], (u64)t->s->use[i] * M);
+	dmem_region_unregister(t->r);
+	for (i = DC_NODES - 1; i >= 0; i--)
+		del_cg(t->cg[i]);
+}
+
+static struct dmem_pool *dc_pool(struct dc_tree *t, int node)
+{
+	return node == DC_NONE ? NULL : t->pool[node];
+}
+
+/* Every row of the shared table. */
+static void test_decision_table(void)
+{
+	struct dc_tree t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dc_evict_cases); i++) {
+		const struct dc_evict_case *c = &dc_evict_cases[i];
+		bool hit = false, ok;
+
+		dc_build(&t, &dc_setups[c->setup]);
+		ok = dmem_may_evict(dc_pool(&t, c->limit), dc_pool(&t, c->evictor),
+				    t.pool[c->evictee], c->ignore_low, &hit);
+		if (ok != !!c->evict || hit != !!c->hit_low)
+			printf("#   evict case %zu (%s): got %d/%d\n", i,
+			       dc_setups[c->setup].name, ok, hit);
+		CHECK_EQ(ok, c->evict);
+		CHECK_EQ(hit, c->hit_low);
+		dc_destroy(&t);
+	}
+	for (i = 0; i < ARRAY_SIZE(dc_alloc_cases); i++) {
+		const struct dc_alloc_case *c = &dc_alloc_cases[i];
+		enum dmem_alloc_evict mode;
+
+		dc_build(&t, &dc_setups[c->setup]);
+		mode = dmem_alloc_evict_before_fallback(t.pool[c->pool]);
+		if (mode != c->mode)
+			printf("#   alloc case %zu (%s): got %d\n", i,
+			       dc_setups[c->setup].name, mode);
+		CHECK_EQ(mode, c->mode);
+		dc_destroy(&t);
+	}
+	CHECK_EQ(dmem_alloc_evict_before_fallback(NULL), DMEM_ALLOC_EVICT_NONE);
 }
 
 /* The decision rules that come before any protection math. */
@@ -1409,6 +1491,7 @@ static const struct harness_test tests[] = {
 	{ "concurrent_lazy_pool_creation", test_concurrent_pool_creation },
 	{ "concurrent_unregister_with_charges", test_concurrent_unregister },
 	{ "concurrent_offline_with_charges", test_concurrent_offline },
+	{ "decision_table_evict_and_fallback", test_decision_table },
 };
 
 int main(void)

@@ -210,6 +210,15 @@ qxl_vram_total() {
 	awk '/^total:/ { gsub(",", ""); print $2 * 4096 }' "$f"
 }
 
+# qxl_fit MM BYTES: how many buffers of BYTES (a multiple of 4 KiB) still
+# fit into the free holes of qxl manager MM (qxl_mem_mm: VRAM,
+# qxl_surf_mm: surface RAM), from its drm_mm dump ("start-end: pages: free").
+qxl_fit() {
+	local f
+	f=$(qxl_debugfs "$1") || return 1
+	awk -v c=$(($2 / 4096)) '$NF == "free" { gsub(":", "", $2); n += int($2 / c) } END { print n + 0 }' "$f"
+}
+
 # ------------------------------------------------------------ waiting
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 wait_for() {

@@ -17,6 +17,10 @@
  *     --verify            before freeing, map every buffer again and check
  *                         the pattern (contents must survive eviction)
  *     --no-touch          do not map/touch after allocation
+ *     --surface           allocate qxl surfaces (DRM_IOCTL_QXL_ALLOC_SURF,
+ *                         QXL_GEM_DOMAIN_SURFACE: surface RAM first, then
+ *                         VRAM); SIZE must be a multiple of 4 KiB, at
+ *                         least 8 KiB; implies --no-touch
  *     -r, --repeat R      do the whole alloc/touch/hold/free cycle R times
  *     -p, --pause MS      sleep MS milliseconds between repeated cycles
  *     -d, --dev PATH      device node (default /dev/dri/card0)
@@ -59,6 +63,7 @@ struct opts {
 	int partial;
 	int verify;
 	int touch;
+	int surface;
 	unsigned long repeat;
 	int pause_ms;
 	int quiet;
@@ -222,23 +227,50 @@ static void hold(const struct opts *o)
 	}
 }
 
+/*
+ * alloc_one: one VRAM buffer, or one surface of o->size bytes (qxl sizes a
+ * surface as stride * (height + 1): a 4 KiB stride makes it exact).
+ */
+static int alloc_one(int fd, const struct opts *o, uint32_t *handle)
+{
+	if (o->surface) {
+		struct drm_qxl_alloc_surf a = {
+			.format = 32,	/* SPICE_SURFACE_FMT_32_xRGB */
+			.width = 1024,
+			.height = (uint32_t)(o->size / 4096 - 1),
+			.stride = 4096,
+		};
+
+		if (do_ioctl(fd, DRM_IOCTL_QXL_ALLOC_SURF, &a))
+			return -1;
+		*handle = a.handle;
+	} else {
+		struct drm_qxl_alloc a = { .size = (uint32_t)o->size };
+
+		if (do_ioctl(fd, DRM_IOCTL_QXL_ALLOC, &a))
+			return -1;
+		*handle = a.handle;
+	}
+	return 0;
+}
+
 static int cycle(int fd, const struct opts *o, uint32_t *handles)
 {
 	unsigned long i, n = 0;
 	int status = 0;
 
 	for (i = 0; i < o->count && !got_stop; i++) {
-		struct drm_qxl_alloc a = { .size = (uint32_t)o->size };
+		uint32_t handle;
 
-		if (do_ioctl(fd, DRM_IOCTL_QXL_ALLOC, &a)) {
+		if (alloc_one(fd, o, &handle)) {
 			fprintf(stderr, "qxlbuf: alloc %lu/%lu of %llu bytes failed: %s\n",
 				i + 1, o->count, o->size, strerror(errno));
 			status = o->partial ? 3 : 2;
 			break;
 		}
-		handles[n++] = a.handle;
+		handles[n++] = handle;
 		held_count = n;
-		if (o->touch && touch_buffer(fd, a.handle, o->size, 0) < 0) {
+		if (o->touch && touch_buffer(fd, handle, o->size, 0) < 0) {
 			status = 1;
 			break;
 		}
@@ -282,6 +314,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: qxlbuf alloc [-n COUNT] [-s SIZE] [--hold|--hold-for T|--hold-stdin]\n"
 		"                    [--ready FILE] [--partial] [--verify] [--no-touch]\n"
+		"                    [--surface]\n"
 		"                    [-r REPEAT] [-p PAUSE_MS] [-d DEV] [-q]\n"
 		"       qxlbuf open [-d DEV]\n");
 	exit(1);
@@ -299,6 +332,7 @@ int main(int argc, char **argv)
 		{ "partial", no_argument, NULL, 'P' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "no-touch", no_argument, NULL, 'N' },
+		{ "surface", no_argument, NULL, 'S' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "pause", required_argument, NULL, 'p' },
 		{ "dev", required_argument, NULL, 'd' },
@@ -336,6 +370,7 @@ int main(int argc, char **argv)
 		case 'P': o.partial = 1; break;
 		case 'V': o.verify = 1; break;
 		case 'N': o.touch = 0; break;
+		case 'S': o.surface = 1; o.touch = 0; break;
 		case 'r': o.repeat = strtoul(optarg, NULL, 0); break;
 		case 'p': o.pause_ms = atoi(optarg); break;
 		case 'd': o.dev = optarg; break;
@@ -345,6 +380,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (o.surface && (o.size % 4096 || o.size < 8192)) {
+		fprintf(stderr, "qxlbuf: surface size must be a multiple of 4K, at least 8K\n");
+		return 1;
+	}
 
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);

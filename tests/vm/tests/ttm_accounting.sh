@@ -28,7 +28,6 @@ cg_enable par/a
 cg_enable par/b
 check_eq "par/a starts at 0" "$(dmem_read par/a current "$R")" 0
 
-root0=$(dmem_read "" current "$R")
 bg_start cg_exec par/a qxlbuf alloc -n 10 -s 1M --hold --ready /tmp/a.ready -q
 A=$BG_PID
 check "10 x 1 MiB allocated in par/a" wait_file /tmp/a.ready 30
@@ -41,7 +40,10 @@ check_eq "par/b current = 768 KiB" "$(dmem_read par/b current "$R")" $((3 * 2621
 check_eq "par current = sum of children" "$(dmem_read par current "$R")" \
 	$((10 * MIB + 3 * 262144))
 root1=$(dmem_read "" current "$R")
-check_ge "root current includes par" "$root1" $((root0 + 10 * MIB + 3 * 262144))
+# The root's own charges (qxl's release buffers, allocated and freed by
+# kernel workers in the root cgroup) come and go: only the hierarchy is
+# checked here.
+check_ge "root current includes par" "$root1" $((10 * MIB + 3 * 262144))
 
 check "par/a holder frees cleanly" bg_stop $A
 check_eq "par/a current 0 after free" "$(dmem_read par/a current "$R")" 0

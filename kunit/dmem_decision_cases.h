@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: table of eviction decisions, shared by the KUnit suite
+ * (kunit/dmem_core_test.c) and the userspace suite (tests/user/test_core.c)
+ * so that both run exactly the same cases.
+ *
+ * One small tree, the shape of a desktop session:
+ *
+ *	root --+-- A --+-- A1
+ *	       |       +-- A2
+ *	       +-- B
+ *
+ * A setup gives dmem.min and dmem.low of every cgroup and the bytes charged
+ * directly to each (in MiB; ancestors add up their children).  Expected
+ * values were worked out by hand with the memcg rules (recursive
+ * protection; a child of the calculation's root gets its own setting).
+ */
+#ifndef DMEM_DECISION_CASES_H
+#define DMEM_DECISION_CASES_H
+
+enum { DC_NONE = -1, DC_ROOT, DC_A, DC_A1, DC_A2, DC_B, DC_NODES };
+
+/* parent of each node */
+static const int dc_parent[DC_NODES] = { DC_NONE, DC_ROOT, DC_A, DC_A, DC_ROOT };
+
+struct dc_setup {
+	const char *name;
+	unsigned int min[DC_NODES];	/* MiB */
+	unsigned int low[DC_NODES];	/* MiB */
+	unsigned int use[DC_NODES];	/* MiB charged directly */
+};
+
+static const struct dc_setup dc_setups[] = {
+	/* A low 20M over A1 8M + A2 8M (each gets 10M); B min 8M, uses 8M */
+	{ "low-on-A-min-on-B",
+	  { 0, 0, 0, 0, 8 }, { 0, 20, 0, 0, 0 }, { 0, 0, 8, 8, 8 } },
+	/* A low 20M overcommitted: A1 uses 30M, A2 8M (shares 15.8M, 4.2M) */
+	{ "A-overcommitted",
+	  { 0, 0, 0, 0, 0 }, { 0, 20, 0, 0, 0 }, { 0, 0, 30, 8, 8 } },
+	/* A min 16M, A1 min 16M: A1 keeps 8M, the unclaimed 8M goes to A2 */
+	{ "recursive-min",
+	  { 0, 16, 16, 0, 0 }, { 0, 0, 0, 0, 0 }, { 0, 0, 8, 8, 8 } },
+};
+
+/* One eviction decision: may a buffer of @evictee go for @evictor? */
+struct dc_evict_case {
+	int setup;
+	int limit;		/* pool whose dmem.max was hit, DC_NONE */
+	int evictor;		/* allocating cgroup */
+	int evictee;		/* owner of the candidate buffer */
+	int ignore_low;		/* 0: first pass, 1: retry ignoring low */
+	int evict;		/* expected answer */
+	int hit_low;		/* expected: refused only because of low */
+};
+
+static const struct dc_evict_case dc_evict_cases[] = {
+	/* other top-level cgroup: A1 is low-protected (10M >= 8M) */
+	{ 0, DC_NONE, DC_B, DC_A1, 0, 0, 1 },
+	/* ... and taken on the retry that ignores low */
+	{ 0, DC_NONE, DC_B, DC_A1, 1, 1, 0 },
+	/* sibling: relative to A, A1 only has its own (zero) low */
+	{ 0, DC_NONE, DC_A2, DC_A1, 0, 1, 0 },
+	/* own buffers are always fair game */
+	{ 0, DC_NONE, DC_A1, DC_A1, 0, 1, 0 },
+	/* min holds on both passes */
+	{ 0, DC_NONE, DC_A1, DC_B, 0, 0, 0 },
+	{ 0, DC_NONE, DC_A1, DC_B, 1, 0, 0 },
+	/* a dmem.max hit in A: never outside A's subtree */
+	{ 0, DC_A, DC_A1, DC_B, 1, 0, 0 },
+	/* ... and inside it, protection relative to A */
+	{ 0, DC_A, DC_A1, DC_A2, 0, 1, 0 },
+	/* a task of the root cgroup: protection relative to the root */
+	{ 0, DC_NONE, DC_ROOT, DC_A1, 0, 0, 1 },
+	/* limit at the root pool: everything is evictable */
+	{ 0, DC_ROOT, DC_A1, DC_B, 0, 1, 0 },
+	/* overcommitted low: both children above their share */
+	{ 1, DC_NONE, DC_B, DC_A1, 0, 1, 0 },
+	{ 1, DC_NONE, DC_B, DC_A2, 0, 1, 0 },
+	/* recursive min: A2 has no min of its own but gets A's unclaimed 8M */
+	{ 2, DC_NONE, DC_B, DC_A2, 1, 0, 0 },
+	{ 2, DC_NONE, DC_B, DC_A1, 1, 0, 0 },
+	/* ... which does not hold against its sibling */
+	{ 2, DC_NONE, DC_A1, DC_A2, 1, 1, 0 },
+};
+
+/* What an allocation in @pool may evict before falling back (7.3). */
+struct dc_alloc_case {
+	int setup;
+	int pool;
+	int mode;	/* enum dmem_alloc_evict */
+};
+
+static const struct dc_alloc_case dc_alloc_cases[] = {
+	{ 0, DC_A1, DMEM_ALLOC_EVICT_UNPROTECTED },	/* within low 10M */
+	{ 0, DC_A, DMEM_ALLOC_EVICT_UNPROTECTED },	/* 16M <= low 20M */
+	{ 0, DC_B, DMEM_ALLOC_EVICT_ANY },		/* within min */
+	{ 0, DC_ROOT, DMEM_ALLOC_EVICT_NONE },		/* root: never */
+	{ 1, DC_A1, DMEM_ALLOC_EVICT_NONE },		/* above its share */
+	{ 2, DC_A2, DMEM_ALLOC_EVICT_ANY },		/* recursive min */
+	{ 2, DC_A, DMEM_ALLOC_EVICT_ANY },		/* 16M <= min 16M */
+};
+
+#endif /* DMEM_DECISION_CASES_H */
