@@ -545,6 +545,8 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 
 	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	if (ret) {
+		/* Only failures need the context (for the eviction). */
+		ctx = dmem_ttm_ctx_current();
 		/* 7.3 decides with the new buffer still charged */
 		if (ctx && ctx->probing)
 			ctx->probe_evict = ret == -ENOSPC ?
@@ -552,7 +554,6 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 				DMEM_ALLOC_EVICT_NONE;
 		dmem_pool_uncharge(pool, size);
 		kmem_cache_free(dmem_ttm_charge_cache, charge);
-		ctx = dmem_ttm_ctx_current();
 		if (ctx) {
 			/* No limit hit: eviction uses the common ancestor. */
 			ctx->man = man;
