@@ -208,8 +208,14 @@ boot() { # boot NUMBER TEST...
 	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
 	rm -rf "$lst"
 	log "boot $nb: $* (smp $smp, up to $budget s)"
+	# thread=single: with one host thread per vCPU (MTTCG), a vCPU was seen
+	# to keep executing a stale INT3 of a kernel text patch (ftrace
+	# (un)registration while another vCPU runs through the patched site):
+	# the kernel's INT3 handler finds the byte already restored and sends
+	# it back to the same address, forever (soft lockup), or oopses.  Real
+	# CPUs serialise on the kernel's sync IPIs; round-robin TCG does too.
 	timeout -k 10 "$budget" qemu-system-x86_64 \
-		-machine q35 -cpu max -accel tcg -m 1G -smp "$smp" \
+		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp "$smp" \
 		-display none -monitor none -serial stdio -no-reboot -nic none \
 		-vga none -device qxl-vga,vram_size_mb=64 \
 		-kernel "$VMLINUZ" -initrd "$work/initrd" \
