@@ -638,22 +638,66 @@ void dmem_cg_offline(struct dmem_cg *cg)
 /* ---- effective protection --------------------------------------------- */
 
 /*
- * One step of the recursive-protection formula (page_counter semantics
- * with recursive_protection = true).  Products are computed exactly in 128
- * bits: counters hold bytes here, and upstream's unsigned long products can
- * wrap for values above 4 GiB; wherever upstream does not wrap, the results
- * are identical.
+ * The protection math is total: no input may trap, whether the counters
+ * are consistent or caught half-way through a concurrent charge (which
+ * adds to a child's usage before its parent's, so a child's usage may
+ * briefly exceed its parent's and a share of the parent's protection may
+ * not fit in 64 bits).  The kernels we support implement
+ * mul_u64_u64_div_u64() on x86-64 as "mulq; divq", which raises #DE when
+ * the quotient does not fit: it is only ever called here with a quotient
+ * known to fit.  Results that do not fit in 64 bits saturate at U64_MAX.
  */
-/* a * b / c, exact; the 128-bit path only when the product overflows */
+
+/**
+ * dmem_mul_div() - a * b / c rounded down, saturated at U64_MAX.
+ * @a: first factor.
+ * @b: second factor.
+ * @c: divisor; 0 saturates (the callers never pass it).
+ *
+ * Exact whenever the result fits in 64 bits, so wherever upstream's
+ * unsigned long arithmetic (a * b, then / c) does not wrap, the result
+ * is bit-identical to upstream's.
+ *
+ * Return: floor(a * b / c), or U64_MAX if that does not fit.
+ */
 static u64 dmem_mul_div(u64 a, u64 b, u64 c)
 {
-	u64 prod;
+	u64 prod, q, r, hi, lo;
 
+	if (unlikely(!c))
+		return U64_MAX;
 	if (likely(!check_mul_overflow(a, b, &prod)))
-		return prod / c;
-	return mul_u64_u64_div_u64(a, b, c);
+		return div64_u64(prod, c);
+	/*
+	 * a * b / c = a * (b / c) + a * (b % c) / c exactly (rounded down),
+	 * and a * (b % c) / c < a fits: the divq below cannot fault.
+	 */
+	q = div64_u64_rem(b, c, &r);
+	if (check_mul_overflow(a, q, &hi))
+		return U64_MAX;
+	lo = r ? mul_u64_u64_div_u64(a, r, c) : 0;
+	if (check_add_overflow(hi, lo, &prod))
+		return U64_MAX;
+	return prod;
 }
 
+/* a + b, saturated at U64_MAX. */
+static u64 dmem_add_sat(u64 a, u64 b)
+{
+	u64 sum;
+
+	if (check_add_overflow(a, b, &sum))
+		return U64_MAX;
+	return sum;
+}
+
+/*
+ * One step of the recursive-protection formula (mm/page_counter.c
+ * effective_protection() with recursive protection), on any input.  Both
+ * divisors are non-zero by the guarding comparisons.  Identical to
+ * upstream's result wherever upstream's unsigned long arithmetic does not
+ * wrap; saturated at U64_MAX where the exact result does not fit.
+ */
 static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 			       u64 parent_effective, u64 siblings_protected)
 {
@@ -665,8 +709,10 @@ static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 
 	if (parent_effective > siblings_protected &&
 	    parent_usage > siblings_protected && usage > prot)
-		ep += dmem_mul_div(parent_effective - siblings_protected,
-				   usage - prot, parent_usage - siblings_protected);
+		ep = dmem_add_sat(ep,
+				  dmem_mul_div(parent_effective - siblings_protected,
+					       usage - prot,
+					       parent_usage - siblings_protected));
 	return ep;
 }
 
