@@ -47,8 +47,11 @@ static void port_rcu_try_flush(void)
 	}
 }
 
+unsigned long port_rcu_sections;
+
 void port_rcu_read_lock(void)
 {
+	__atomic_add_fetch(&port_rcu_sections, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&port_rcu_readers, 1, __ATOMIC_SEQ_CST);
 }
 

@@ -325,6 +325,8 @@ static inline void list_move_tail(struct list_head *e, struct list_head *h)
 /* ---- RCU-like deferred freeing ----------------------------------------- */
 struct rcu_head { struct rcu_head *next; void *obj; };
 
+/* rcu_read_lock() calls so far: tests bound the work of one call with it */
+extern unsigned long port_rcu_sections;
 void port_rcu_read_lock(void);
 void port_rcu_read_unlock(void);
 void port_call_free(struct rcu_head *head, void *obj);
