@@ -921,8 +921,9 @@ static void test_write_errors_change_nothing(void)
 			}
 			CHECK_STR(limits_snapshot(a), before);
 		}
-		/* embedded NUL */
-		CHECK_EQ(dmem_write_limits(a, files[f], "wr 1\0M", 6), -EINVAL);
+		/* an error before the NUL that ends the input */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nosuch 1\0wr 2M", 15),
+			 -EINVAL);
 		CHECK_STR(limits_snapshot(a), before);
 	}
 	/* not a limit file */
@@ -930,6 +931,57 @@ static void test_write_errors_change_nothing(void)
 	dmem_region_unregister(r);
 	dmem_region_unregister(r2);
 	del_cg(a); del_cg(root);
+}
+
+/*
+ * Upstream parses the kernfs buffer as a C string (strchr, strsep and
+ * strstrip on a NUL-terminated copy), so a NUL byte ends the input and
+ * whatever follows it is ignored; 6.14-7.2 skip empty input.
+ */
+static void test_write_nul_ends_input(void)
+{
+	struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+	struct dmem_region *r = dmem_region_register("nul", 1ULL << 30, NULL);
+	struct dmem_region *r2 = dmem_region_register("nul2", 1ULL << 30, NULL);
+	static const enum dmem_file files[] = {
+		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX
+	};
+	static const char multi[] = "nul 3M\nnul2 4M\0\nnul2 5M";
+	char before[1024], want[64];
+	unsigned int f;
+
+	for (f = 0; f < ARRAY_SIZE(files); f++) {
+		/* what echo -ne 'nul 8M\0' > dmem.max writes: nbytes counts the NUL */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 8M\0", 7), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 8 * M);
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 9M\0garbage\n\xff", 17), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 9 * M);
+		/* the value ends at the NUL too: "nul 1" */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 1\0M", 7), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 1);
+		CHECK_EQ(dmem_write_limits(a, files[f], multi, sizeof(multi) - 1), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 3 * M);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r2), files[f]), 4 * M);
+
+		/* nothing before the NUL: an empty write, accepted, no change */
+		strcpy(before, limits_snapshot(a));
+		CHECK_EQ(dmem_write_limits(a, files[f], "\0", 1), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		CHECK_EQ(dmem_write_limits(a, files[f], "\0nul 10M", 9), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		CHECK_EQ(dmem_write_limits(a, files[f], " \n\0nul 10M", 11), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		/* a bad line before the NUL still fails and changes nothing */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 2M\nnul2\0 2M", 16),
+			 -EINVAL);
+		CHECK_STR(limits_snapshot(a), before);
+	}
+	snprintf(want, sizeof(want), "nul %llu\nnul2 %llu\n", 3 * M, 4 * M);
+	CHECK_STR(show(a, DMEM_FILE_MAX), want);
+	dmem_region_unregister(r);
+	dmem_region_unregister(r2);
+	del_cg(a);
+	del_cg(root);
 }
 
 static void test_write_multiline(void)
@@ -2005,6 +2057,7 @@ static const struct harness_test tests[] = {
 	{ "parse_values_suffixes_max_overflow", test_parse_values },
 	{ "write_errors_change_nothing", test_write_errors_change_nothing },
 	{ "write_multiline_blank_lines_atomic", test_write_multiline },
+	{ "write_nul_byte_ends_input_as_upstream", test_write_nul_ends_input },
 	{ "write_enomem_changes_nothing", test_write_enomem_changes_nothing },
 	{ "write_enodev_changes_nothing", test_write_enodev_changes_nothing },
 	{ "region_register_errors", test_region_register_errors },
