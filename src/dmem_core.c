@@ -1350,9 +1350,9 @@ static void dmem_apply_limit(struct dmem_pool *pool, enum dmem_file file,
 
 /* Phase 3: apply every request, or nothing if a region went away. */
 static int dmem_apply_all(enum dmem_file file, struct dmem_limit_req *reqs,
-			  unsigned int n)
+			  size_t n)
 {
-	unsigned int i;
+	size_t i;
 
 	spin_lock(&dmem_lock);
 	for (i = 0; i < n; i++) {
@@ -1367,9 +1367,9 @@ static int dmem_apply_all(enum dmem_file file, struct dmem_limit_req *reqs,
 	return 0;
 }
 
-static unsigned int dmem_count_lines(const char *buf, size_t len)
+static size_t dmem_count_lines(const char *buf, size_t len)
 {
-	unsigned int n = 1;
+	size_t n = 1;
 	size_t i;
 
 	for (i = 0; i < len; i++)
@@ -1388,7 +1388,7 @@ int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
 		      const char *buf, size_t len)
 {
 	struct dmem_limit_req *reqs;
-	unsigned int nlines, n = 0, i;
+	size_t nlines, n = 0, i;
 	char *copy, *line, *next;
 	int ret = 0;
 
@@ -1397,15 +1397,13 @@ int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
 		return -EINVAL;
 	might_sleep();
 
+	/* upstream parses a C string: a NUL byte ends the input */
+	len = strnlen(buf, len);
 	copy = kmalloc(len + 1, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	if (strlen(copy) != len) {
-		kfree(copy);
-		return -EINVAL;		/* embedded NUL */
-	}
 	nlines = dmem_count_lines(copy, len);
 	reqs = kcalloc(nlines, sizeof(*reqs), GFP_KERNEL);
 	if (!reqs) {
