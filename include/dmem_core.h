@@ -104,8 +104,9 @@ void *dmem_region_priv(const struct dmem_region *region);
 
 /*
  * dmem_pool_get() - the pool of (@cg, @region), created with its ancestors'
- * pools if missing.  Returns a referenced pool, ERR_PTR(-ENODEV) if the
- * region is unregistered, ERR_PTR(-ENOMEM).  May sleep.
+ * pools if missing (O(depth) at any depth, no recursion).  Returns a
+ * referenced pool, ERR_PTR(-ENODEV) if the region is unregistered,
+ * ERR_PTR(-ENOMEM).  May sleep.
  */
 struct dmem_pool *dmem_pool_get(struct dmem_cg *cg, struct dmem_region *region);
 
@@ -189,7 +190,11 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 /*
  * Effective protection of @pool relative to @root (an ancestor, NULL: the
  * topmost).  0 when @pool == @root, @root is not an ancestor, or @pool has
- * no usage.  Does not sleep.  below_min/below_low are false for @root
+ * no usage.  Does not sleep.  Total: any counter values (a child's usage
+ * above its parent's in the middle of a charge included) give a result,
+ * saturated at U64_MAX where the exact one does not fit in 64 bits;
+ * bit-identical to upstream's unsigned long arithmetic wherever that does
+ * not wrap.  O(depth) at any depth, fixed stack, no allocation.  below_min/below_low are false for @root
  * itself and for top-level pools, as upstream.
  */
 u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);

@@ -7,7 +7,10 @@
  * that the same code behaves the same way in the kernel.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -308,11 +311,120 @@ static void dmem_core_decision_table(struct kunit *test)
 	}
 }
 
+/*
+ * Nested cgroups are unlimited by default: a 3,000-deep chain is created
+ * by one dmem_pool_get() and every decision walks the whole path (low=max
+ * on every level keeps each effective low equal to the usage, so nothing
+ * stops early), with the kernel's stack and no recursion.
+ */
+#define KTEST_DEEP 3000
+
+static void dmem_core_deep_chain(struct kunit *test)
+{
+	struct dmem_region *r = dmem_region_register("kunit/deep", 1024 * MB, NULL);
+	struct dmem_cg **cg;
+	struct dmem_pool *leaf;
+	bool hit = false;
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	cg = kcalloc(KTEST_DEEP + 1, sizeof(*cg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cg);
+	for (i = 0; i <= KTEST_DEEP; i++)
+		cg[i] = ktest_cg_new(test, i ? cg[i - 1] : NULL, NULL);
+	leaf = dmem_pool_get(cg[KTEST_DEEP], r);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(leaf));
+	for (i = 1; i <= KTEST_DEEP; i++)
+		KUNIT_EXPECT_EQ(test, ktest_write(cg[i], DMEM_FILE_LOW,
+						  "kunit/deep max"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(leaf, 64 * MB, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, leaf), 64 * MB);
+	KUNIT_EXPECT_FALSE(test, dmem_evict_valuable(NULL, leaf, false, &hit));
+	KUNIT_EXPECT_TRUE(test, hit);
+	KUNIT_EXPECT_TRUE(test, dmem_below_low(NULL, leaf));
+	KUNIT_EXPECT_TRUE(test, dmem_evict_valuable(NULL, leaf, true, NULL));
+	dmem_pool_uncharge(leaf, 64 * MB);
+	dmem_pool_put(leaf);
+	dmem_region_unregister(r);
+	for (i = KTEST_DEEP; i >= 0; i--)
+		ktest_cg_del(cg[i]);
+	kfree(cg);
+}
+
+struct ktest_race {
+	struct dmem_pool *pool;
+	atomic_t stop;
+	struct completion done;
+};
+
+static int ktest_race_charger(void *arg)
+{
+	struct ktest_race *race = arg;
+
+	while (!atomic_read(&race->stop)) {
+		if (!dmem_pool_try_charge(race->pool, 64 * MB, NULL))
+			dmem_pool_uncharge(race->pool, 64 * MB);
+		cond_resched();
+	}
+	complete(&race->done);
+	return 0;
+}
+
+/*
+ * A charge adds to a child's usage before its parent's: while a thread
+ * charges and uncharges 64 MiB in X/A (X: dmem.low=max and 4 KiB of its
+ * own), A's share of X's unclaimed protection is briefly about 2^65.
+ * With x86-64's mulq/divq that was a divide error (an oops); the math
+ * must saturate instead.  A bounded number of decisions, no timing.
+ */
+static void dmem_core_race_charge_vs_decision(struct kunit *test)
+{
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *x = ktest_cg_new(test, root, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, x, NULL);
+	struct dmem_cg *y = ktest_cg_new(test, root, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/race", 1024 * MB, NULL);
+	struct dmem_pool *px, *pa, *py;
+	struct ktest_race race;
+	struct task_struct *task;
+	long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, ktest_write(x, DMEM_FILE_LOW, "kunit/race max"), 0);
+	px = ktest_pool(test, x, r);
+	pa = ktest_pool(test, a, r);
+	py = ktest_pool(test, y, r);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(px, 4096, NULL), 0);
+	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(py, 4096, NULL), 0);
+	race.pool = pa;
+	atomic_set(&race.stop, 0);
+	init_completion(&race.done);
+	task = kthread_run(ktest_race_charger, &race, "dmem_kunit_race");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; i < 1000000; i++) {
+		dmem_may_evict(NULL, py, pa, false, NULL);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	atomic_set(&race.stop, 1);
+	wait_for_completion(&race.done);
+	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_CURRENT), 0ULL);
+	dmem_pool_uncharge(px, 4096);
+	dmem_pool_uncharge(py, 4096);
+	dmem_region_unregister(r);
+	ktest_cg_del(a);
+	ktest_cg_del(x);
+	ktest_cg_del(y);
+	ktest_cg_del(root);
+}
+
 static struct kunit_case dmem_core_protection_cases[] = {
 	KUNIT_CASE(dmem_core_memcg_doc_example),
 	KUNIT_CASE(dmem_core_recursive_share),
 	KUNIT_CASE(dmem_core_evict_rules_and_root_ancestor),
 	KUNIT_CASE(dmem_core_decision_table),
+	KUNIT_CASE(dmem_core_deep_chain),
+	KUNIT_CASE(dmem_core_race_charge_vs_decision),
 	{}
 };
 
@@ -450,9 +562,32 @@ static void dmem_core_write_atomic(struct kunit *test)
 	ktest_cg_del(root);
 }
 
+/* A NUL byte ends a write, as upstream's C-string parse of the buffer. */
+static void dmem_core_write_nul_ends_input(struct kunit *test)
+{
+	static const char buf[] = "kunit/n 8M\0garbage";
+	struct dmem_cg *root = ktest_cg_new(test, NULL, NULL);
+	struct dmem_cg *a = ktest_cg_new(test, root, NULL);
+	struct dmem_region *r = dmem_region_register("kunit/n", 100 * MB, NULL);
+	struct ktest_printer kp;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, dmem_write_limits(a, DMEM_FILE_MAX, buf,
+						sizeof(buf) - 1), 0);
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_MAX),
+			   "kunit/n 8388608\n");
+	KUNIT_EXPECT_EQ(test, dmem_write_limits(a, DMEM_FILE_MAX, "\0", 1), 0);
+	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_MAX),
+			   "kunit/n 8388608\n");
+	dmem_region_unregister(r);
+	ktest_cg_del(a);
+	ktest_cg_del(root);
+}
+
 static struct kunit_case dmem_core_parse_cases[] = {
 	KUNIT_CASE(dmem_core_parse_values),
 	KUNIT_CASE(dmem_core_write_atomic),
+	KUNIT_CASE(dmem_core_write_nul_ends_input),
 	{}
 };
 

@@ -571,10 +571,8 @@ static struct dmem_pool *dmem_pool_alloc_chain(struct dmem_cg *cg,
 		}
 		pool = dmem_pool_alloc(c, region);
 		if (!pool) {
-			if (prev)
-				prev->parent = NULL;
+			/* *parent is NULL here: the walk did not find one */
 			dmem_pool_free_chain(bottom, NULL);
-			dmem_pool_put(*parent);
 			return ERR_PTR(-ENOMEM);
 		}
 		if (prev)
