@@ -866,15 +866,17 @@ static void dmem_path_cut(struct dmem_path_walk *w, struct dmem_pool *bottom,
 	unsigned int seg = len / DMEM_PATH_FANOUT + !!(len % DMEM_PATH_FANOUT);
 	unsigned int k = 0, i;
 
+	/* len <= DMEM_PATH_FANOUT * seg: at most DMEM_PATH_FANOUT segments */
 	for (;;) {
 		cut->bottom[k++] = bottom;
-		if (k * seg >= len)
+		if (len <= seg)
 			break;
+		len -= seg;
 		for (i = 0; i < seg; i++)
 			bottom = bottom->parent;
 	}
 	cut->seg = seg;
-	cut->top = len - (k - 1) * seg;
+	cut->top = len;
 	cut->count = k;
 	cut->left = k;
 }
