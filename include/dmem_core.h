@@ -194,8 +194,9 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
  * above its parent's in the middle of a charge included) give a result,
  * saturated at U64_MAX where the exact one does not fit in 64 bits;
  * bit-identical to upstream's unsigned long arithmetic wherever that does
- * not wrap.  O(depth) at any depth, fixed stack, no allocation.  below_min/below_low are false for @root
- * itself and for top-level pools, as upstream.
+ * not wrap.  O(depth) at any depth, fixed stack, no allocation.
+ * below_min/below_low are false for @root itself and for top-level pools,
+ * as upstream.
  */
 u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
@@ -221,8 +222,9 @@ void dmem_show(struct dmem_cg *cg, enum dmem_file file,
  * which parses the kernfs buffer as a C string, a NUL byte ends the input
  * (what follows it is ignored).  One or more "<region> <value>" lines,
  * blank lines skipped (an empty write succeeds and changes nothing);
- * value is "max" or a number with an optional K/M/G/T/P/E suffix.  The whole write is validated (and
- * pools allocated) before anything is applied: an error changes nothing.
+ * value is "max" or a number with an optional K/M/G/T/P/E suffix.  The
+ * whole write is validated (and pools allocated) before anything is
+ * applied: an error changes nothing.
  * Returns 0 or -EINVAL (unknown region, missing or bad value, overflow),
  * -ENODEV (region went away during the write), -ENOMEM.  May sleep.
  */
