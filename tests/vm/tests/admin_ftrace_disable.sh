@@ -15,8 +15,12 @@ MIB=1048576
 FE=/proc/sys/kernel/ftrace_enabled
 
 # errors logged by our module since kmsg_mark (dmesg -r keeps the level)
+# Distinct error lines logged by our module since kmsg_mark (dmesg -r keeps
+# the level).  Distinct: busybox insmod retries a failed finit_module() with
+# init_module(), so a failing init runs twice and logs its line twice.
 dmem_errors() {
-	dmesg -r | tail -n +$((${_KMSG_MARK:-0} + 1)) | grep '^<3>.*dmem_backport:'
+	dmesg -r | tail -n +$((${_KMSG_MARK:-0} + 1)) |
+		sed -n 's/^<3>\[[^]]*\] \(dmem_backport: \)/\1/p' | sort -u
 }
 
 kmsg_mark
