@@ -57,7 +57,8 @@ check_fail "load refused while ftrace_enabled=0" load_dmem
 errs=$(dmem_errors)
 echo "$errs" | sed 's/^/# /'
 check_eq "exactly one error line" "$(echo "$errs" | grep -c .)" 1
-check "the error names ftrace_enabled" sh -c "echo '$errs' | grep -q ftrace_enabled"
+names_sysctl() { echo "$errs" | grep -q ftrace_enabled; }
+check "the error names ftrace_enabled" names_sysctl
 check_fail "module not loaded" dmem_loaded
 check_fail "no dmem.capacity left" test -e "$CGROOT/dmem.capacity"
 check "ftrace_enabled=1 again" sh -c "echo 1 >$FE"

@@ -54,7 +54,8 @@ err=$(insmod $LP target=valuable 2>&1)
 st=$?
 diag "insmod: $err"
 check_fail "livepatch of ttm_bo_eviction_valuable refused while loaded" test $st -eq 0
-check "refused with EBUSY" sh -c "echo '$err' | grep -qi 'busy'"
+says_busy() { echo "$err" | grep -qi 'busy'; }
+check "refused with EBUSY" says_busy
 check "nothing half-applied" lp_gone
 check_fail "test livepatch module not loaded" grep -q '^dmem_test_livepatch ' /proc/modules
 hold_check lp 2
