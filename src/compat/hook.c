@@ -185,12 +185,14 @@ static int dmem_hook_register_ops(struct dmem_hook *hook,
 				  unsigned long site, bool ipmodify,
 				  const char *what)
 {
+	char step[96];
 	int err;
 
 	ops->func = func;
 	ops->flags = ipmodify ? DMEM_FTRACE_REDIRECT_FLAGS :
 				DMEM_FTRACE_OBSERVE_FLAGS;
-	err = dmem_init_step(hook->name);
+	snprintf(step, sizeof(step), "hook %s, %s", hook->name, what);
+	err = dmem_init_step(step);
 	if (err)
 		return err;
 	err = ftrace_set_filter_ip(ops, site, 0, 0);
