@@ -8,7 +8,8 @@
 # desktop_build LAYOUT   a systemd-like desktop cgroup tree; LAYOUT is
 #                        "mem" (memory+pids enabled on every inner level, as
 #                        systemd does) or "nomem" (no controller enabled).
-# desktop_teardown       kill and remove it, and any cgroup the replays made.
+# desktop_teardown       kill and remove it, and any cgroup the replays made;
+#                        turn memory, pids and dmem off at the root.
 # booster_walk MODE VARIANT
 #                        replay dmemcg-booster's start-up walk: MODE system
 #                        (the --use-system-bus instance, run as root) or
@@ -104,6 +105,7 @@ desktop_teardown() {
 		rmdir "$d" 2>/dev/null
 	done
 	echo "-memory -pids" >$CGROOT/cgroup.subtree_control 2>/dev/null
+	echo "-dmem" >$CGROOT/cgroup.subtree_control 2>/dev/null
 	[ -z "$(find $CGROOT -mindepth 1 -type d)" ]
 }
 
@@ -255,7 +257,7 @@ booster_unit() {
 booster_user() {
 	touch "$CW_LOG"
 	chmod 666 "$CW_LOG"
-	asuser $DT_UID $DT_UID sh -c ". /dmem/lib.sh; . /dmem/desktop.sh; booster_walk user $1"
+	CW_LOG=$CW_LOG asuser $DT_UID $DT_UID sh -c ". /dmem/lib.sh; . /dmem/desktop.sh; booster_walk user $1"
 }
 
 # ------------------------------------------------------------ VRAM pressure
