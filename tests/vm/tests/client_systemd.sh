@@ -95,6 +95,7 @@ check_eq "37079: a re-enabled dmem starts from 0" "$(dmem_read game.slice/g.serv
 check_eq "37079: and max" "$(dmem_read game.slice/g.service max "$R")" max
 cg_remove game.slice
 desktop_teardown
+echo "-cpu -cpuset -io" >$CGROOT/cgroup.subtree_control
 check "unload" unload_dmem
 check "kernel log clean" kmsg_clean
 finish
