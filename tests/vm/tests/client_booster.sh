@@ -65,9 +65,10 @@ booster_case() {
 	check "$t: user instance wrote +dmem in app.slice" \
 		grep -qxF "$DT_APP/cgroup.subtree_control [+dmem] -> ok" /tmp/user.log
 	check_fail "$t: root has no dmem.low" test -e "$CGROOT/dmem.low"
-	for d in system.slice user.slice "$DT_U" "$DT_USVC" "$DT_APP"; do
+	for d in system.slice user.slice "$DT_U" "$DT_USVC"; do
 		check_eq "$t: $d dmem.low = capacity" "$(dmem_read "$d" low "$R")" "$cap"
 	done
+	check_app_low "$t: $DT_APP dmem.low = capacity"
 	check_eq "$t: the game scope keeps dmem.low 0" "$(dmem_read "$DT_GAME" low "$R")" 0
 	case $V in
 	razzeee)
