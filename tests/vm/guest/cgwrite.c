@@ -62,10 +62,22 @@ static int hexval(char c)
 	return -1;
 }
 
+static int simple_escape(char c)
+{
+	switch (c) {
+	case 'n': return '\n';
+	case 't': return '\t';
+	case '0': return '\0';
+	case '\\': return '\\';
+	default: return -1;
+	}
+}
+
 /* Decode the escapes of @in into @out; returns the number of bytes. */
 static size_t unescape(const char *in, char *out)
 {
 	size_t n = 0;
+	int e;
 
 	while (*in) {
 		if (*in != '\\' || !in[1]) {
@@ -73,21 +85,15 @@ static size_t unescape(const char *in, char *out)
 			continue;
 		}
 		in++;
-		switch (*in) {
-		case 'n': out[n++] = '\n'; in++; break;
-		case 't': out[n++] = '\t'; in++; break;
-		case '0': out[n++] = '\0'; in++; break;
-		case '\\': out[n++] = '\\'; in++; break;
-		case 'x':
-			if (hexval(in[1]) >= 0 && hexval(in[2]) >= 0) {
-				out[n++] = (char)(hexval(in[1]) * 16 + hexval(in[2]));
-				in += 3;
-				break;
-			}
-			/* fall through */
-		default:
+		e = simple_escape(*in);
+		if (e >= 0) {
+			out[n++] = (char)e;
+			in++;
+		} else if (*in == 'x' && hexval(in[1]) >= 0 && hexval(in[2]) >= 0) {
+			out[n++] = (char)(hexval(in[1]) * 16 + hexval(in[2]));
+			in += 3;
+		} else {
 			out[n++] = '\\';
-			break;
 		}
 	}
 	return n;
