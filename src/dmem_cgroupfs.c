@@ -21,8 +21,8 @@
  *
  * Kernel functions used that are not exported, all reached through
  * src/compat/hook.c (never through a function pointer):
- *  - cgroup_add_dfl_cftypes(), cgroup_rm_cftypes(): called through
- *    redirected stubs;
+ *  - cgroup_add_dfl_cftypes(), cgroup_rm_cftypes(), kernfs_setattr():
+ *    called through redirected stubs;
  *  - cgroup_controllers_show(), cgroup_subtree_control_show(),
  *    cgroup_subtree_control_write() (static, reached by cgroup core through
  *    its cftype table): redirected into our wrappers, which call the
@@ -44,6 +44,7 @@
 #include <linux/hashtable.h>
 #include <linux/kernfs.h>
 #include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -718,6 +719,12 @@ dmem_orig_subtree_control_write(struct kernfs_open_file *of, char *buf,
 	return -EOPNOTSUPP;
 }
 
+static DMEM_HOOK_STUB int dmem_orig_kernfs_setattr(struct kernfs_node *kn,
+						   const struct iattr *iattr)
+{
+	return -EOPNOTSUPP;
+}
+
 static struct dmem_hook dmem_add_cftypes_hook = {
 	.name = "cgroup_add_dfl_cftypes",
 	DMEM_HOOK_ORIG(dmem_orig_add_dfl_cftypes),
@@ -726,6 +733,11 @@ static struct dmem_hook dmem_add_cftypes_hook = {
 static struct dmem_hook dmem_rm_cftypes_hook = {
 	.name = "cgroup_rm_cftypes",
 	DMEM_HOOK_ORIG(dmem_orig_rm_cftypes),
+};
+
+static struct dmem_hook dmem_setattr_hook = {
+	.name = "kernfs_setattr",
+	DMEM_HOOK_ORIG(dmem_orig_kernfs_setattr),
 };
 
 static struct dmem_hook dmem_controllers_hook;
@@ -928,6 +940,83 @@ static int dmem_ctl_check(struct cgroup *cgrp, struct dmem_ctl_write *w)
 	return 0;
 }
 
+/*
+ * Upstream creates the dmem.* files of the children when "+dmem" creates
+ * their css, owned by the writer (cgroup_kn_set_ugid(): root's files keep
+ * the default, root).  Ours exist already, created with the host's files
+ * (at module load, by root, for cgroups that existed then): give the
+ * children's files that owner, so that a delegated user who enables dmem
+ * can write the limits of its children as upstream.
+ */
+static void dmem_chown_files(struct cgroup *cgrp)
+{
+	static const char * const names[] = {
+		"dmem.current", "dmem.min", "dmem.low", "dmem.max", "dmem.peak",
+	};
+	struct iattr iattr = {
+		.ia_valid = ATTR_UID | ATTR_GID,
+		.ia_uid = current_fsuid(),
+		.ia_gid = current_fsgid(),
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		struct kernfs_node *kn = kernfs_find_and_get(cgrp->kn, names[i]);
+
+		if (kn) {
+			dmem_orig_kernfs_setattr(kn, &iattr);
+			kernfs_put(kn);
+		}
+	}
+}
+
+/* Collect up to @max referenced online child host csses of @parent. */
+static unsigned int dmem_host_children(struct cgroup_subsys_state *parent,
+				       struct cgroup_subsys_state **kids,
+				       unsigned int max)
+{
+	struct cgroup_subsys_state *pos;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, parent) {
+		if (pos->parent != parent)
+			continue;
+		if (kids && n < max && css_tryget_online(pos))
+			kids[n++] = pos;
+		else if (!kids)
+			n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/* "+dmem" in @cgrp took effect: the children's dmem.* files get its owner. */
+static void dmem_chown_children_files(struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *parent, **kids;
+	unsigned int n, i;
+
+	rcu_read_lock();
+	parent = rcu_dereference(cgrp->subsys[dmem_host->id]);
+	if (parent && !css_tryget(parent))
+		parent = NULL;
+	rcu_read_unlock();
+	if (!parent)
+		return;
+	n = dmem_host_children(parent, NULL, 0);
+	kids = n ? kvcalloc(n, sizeof(*kids), GFP_KERNEL) : NULL;
+	if (kids) {
+		n = dmem_host_children(parent, kids, n);
+		for (i = 0; i < n; i++) {
+			dmem_chown_files(kids[i]->cgroup);
+			css_put(kids[i]);
+		}
+		kvfree(kids);
+	}
+	css_put(parent);
+}
+
 /* Apply a checked dmem token after cgroup core applied the rest. */
 static int dmem_ctl_apply(struct cgroup *cgrp, char op)
 {
@@ -952,6 +1041,8 @@ static int dmem_ctl_apply(struct cgroup *cgrp, char op)
 		err = -EBUSY;
 	}
 	dmem_cg_put(&dc->cg);
+	if (!err && op == '+')
+		dmem_chown_children_files(cgrp);
 	return err;
 }
 
@@ -1017,6 +1108,7 @@ static struct dmem_hook dmem_subtree_write_hook = {
 static struct dmem_hook *dmem_cftype_hooks[] = {
 	&dmem_add_cftypes_hook,
 	&dmem_rm_cftypes_hook,
+	&dmem_setattr_hook,
 };
 
 static struct dmem_hook *dmem_protocol_hooks[] = {

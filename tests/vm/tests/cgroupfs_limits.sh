@@ -80,6 +80,9 @@ done
 check_eq "50 mkdir/write/rmdir cycles" "$fail" 0
 check "module unloads" unload_dmem
 check "module reloads" load_dmem
-check_eq "limits start fresh after reload" "$(dmem_read a/b max "$R")" max
+# dmem starts disabled everywhere at load, as at boot upstream
+check_fail "dmem not enabled after reload: a/b's dmem.max does not open" sh -c "cat $(cg_path a/b)/dmem.max 2>/dev/null"
+cg_enable a/b
+check_eq "limits start fresh after reload and +dmem" "$(dmem_read a/b max "$R")" max
 check "kernel log clean" kmsg_clean
 finish

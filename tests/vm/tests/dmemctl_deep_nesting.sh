@@ -7,7 +7,7 @@
 # recursion per ancestor without state: the first write at the bottom ran
 # the kernel stack into its guard page.  Nothing may recurse per level.
 # kernels: 6.1 6.12
-# timeout: 900
+# timeout: 1800
 . /dmem/lib.sh
 
 DEPTH=2100
