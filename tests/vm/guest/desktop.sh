@@ -90,8 +90,10 @@ desktop_build() {
 		"$DT_APP/app-editor.scope" "$DT_GAME"; do
 		_dt_sleeper "$d"
 	done
-	wait_for 5 test -n "$(cat "$(cg_path "$DT_GAME")/cgroup.procs")"
+	wait_for 5 _dt_populated "$DT_GAME"
 }
+
+_dt_populated() { [ -n "$(cat "$(cg_path "$1")/cgroup.procs" 2>/dev/null)" ]; }
 
 # desktop_teardown: remove every non-root cgroup (killing what is in it)
 # and turn off, at the root, the controllers the test turned on.
