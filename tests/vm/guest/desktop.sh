@@ -262,25 +262,11 @@ booster_user() {
 	CW_LOG=$CW_LOG asuser $DT_UID $DT_UID sh -c ". /dmem/lib.sh; . /dmem/desktop.sh; booster_walk user $1"
 }
 
-# check_app_low WHAT: app.slice's dmem.low is the capacity (the user
-# instance wrote it).  One known difference is reported as a SKIP, not a
-# pass, and only when it is exactly that: the user's write got EACCES
-# because app.slice's dmem.low belongs to root while its memory.max belongs
-# to the user, i.e. the file was made when the module loaded into a tree
-# that already existed (upstream makes it when the user writes "+dmem",
-# owned by the user).  Anything else fails.
+# check_app_low WHAT: app.slice's dmem.low is the capacity: the user
+# instance wrote it, into a file the user owns because the user's "+dmem"
+# in user@1000.service made it (upstream creates files as the writer).
 check_app_low() {
-	local v f
-	v=$(dmem_read "$DT_APP" low "$R")
-	f=$(cg_path "$DT_APP")
-	if [ "$v" = "$(dmem_read "" capacity "$R")" ]; then
-		ok "$1"
-	elif [ "$v" = 0 ] && grep -q "^$DT_APP/dmem.low .* -> open:EACCES" "${2:-/tmp/user.log}" &&
-		[ "$(stat -c %u "$f/dmem.low")" = 0 ] && [ "$(stat -c %u "$f/memory.max")" = $DT_UID ]; then
-		skip "$1: known difference: dmem.low of a cgroup that existed before the module loaded is root's, the user instance's write got EACCES (README: Works with)"
-	else
-		not_ok "$1 (got '$v')"
-	fi
+	check_eq "$1" "$(dmem_read "$DT_APP" low "$R")" "$(dmem_read "" capacity "$R")"
 }
 
 # ------------------------------------------------------------ VRAM pressure
