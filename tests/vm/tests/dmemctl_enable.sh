@@ -123,6 +123,8 @@ check_eq "+dmem in a" "$(wr $C/a/cgroup.subtree_control +dmem)" OK
 cg_create t
 cg_exec t sleep 100 &
 st=$!
+populated() { [ -n "$(cat $C/t/cgroup.procs)" ]; }
+check "t is populated" wait_for 10 populated
 echo "-memory" >$C/t/cgroup.subtree_control
 check_eq "+dmem in a populated cgroup: EBUSY (no internal processes)" "$(wr $C/t/cgroup.subtree_control +dmem)" "Device or resource busy"
 check_fail "t's subtree_control unchanged" lists t dmem cgroup.subtree_control
