@@ -7,6 +7,22 @@
 # passes KERNELRELEASE=<kver> on the command line of the top-level make.)
 ifneq ($(KBUILD_EXTMOD),)
 # ---------------------------------------------------------------- kbuild
+# Refuse kernels that have the dmem controller themselves: mainline 6.14+
+# and any kernel built with CONFIG_CGROUP_DMEM (vendor backports, e.g.
+# deepin's 6.6).  CONFIG_* come from the kernel's auto.conf, which is
+# read when building (not when cleaning); VERSION and PATCHLEVEL are
+# exported by the kernel's top Makefile.
+ifdef CONFIG_MODULES
+dmem_native := $(if $(CONFIG_CGROUP_DMEM),CONFIG_CGROUP_DMEM=$(CONFIG_CGROUP_DMEM),$(shell \
+	[ "$(VERSION)" -gt 6 ] 2>/dev/null || \
+	{ [ "$(VERSION)" -eq 6 ] && [ "$(PATCHLEVEL)" -ge 14 ]; } 2>/dev/null && \
+	echo "kernel $(VERSION).$(PATCHLEVEL) (mainline 6.14+)"))
+ifneq ($(dmem_native),)
+$(error dmem-backport: this kernel has its own dmem cgroup controller \
+	($(dmem_native)); use it, this module is for 6.1-6.13 kernels without it)
+endif
+endif
+
 obj-m := dmem_backport.o
 
 dmem_backport-y := src/dmem_core.o \
