@@ -21,6 +21,24 @@ ifneq ($(dmem_native),)
 $(error dmem-backport: this kernel has its own dmem cgroup controller \
 	($(dmem_native)); use it, this module is for 6.1-6.13 kernels without it)
 endif
+# src/compat/ selects TTM code by kernel version.  A vendor kernel whose
+# TTM is a backport newer than its version (deepin's 6.6.y carries 6.12+
+# LRU items and the 6.13 unevictable list in some revisions) would be
+# handled as the wrong era: refuse it.  Header facts: struct ttm_lru_item
+# (mainline 6.12), ttm_device.unevictable (mainline 6.13).
+dmem_ttm_h := $(srctree)/include/drm/ttm
+dmem_kver := $(shell echo $$(( $(VERSION) * 256 + $(PATCHLEVEL) )) 2>/dev/null)
+dmem_ttm_newer := $(shell \
+	[ "$(dmem_kver)" -lt 1548 ] 2>/dev/null && \
+	grep -qs 'struct ttm_lru_item {' $(dmem_ttm_h)/ttm_resource.h && \
+	echo "struct ttm_lru_item (6.12)"; \
+	[ "$(dmem_kver)" -lt 1549 ] 2>/dev/null && \
+	grep -qs 'struct list_head unevictable;' $(dmem_ttm_h)/ttm_device.h && \
+	echo "ttm_device.unevictable (6.13)")
+ifneq ($(dmem_ttm_newer),)
+$(error dmem-backport: this $(VERSION).$(PATCHLEVEL) kernel has TTM from a later \
+	series ($(strip $(dmem_ttm_newer))): a vendor backport this module does not support)
+endif
 endif
 
 obj-m := dmem_backport.o
