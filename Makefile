@@ -25,7 +25,10 @@ endif
 # TTM is a backport newer than its version (deepin's 6.6.y carries 6.12+
 # LRU items and the 6.13 unevictable list in some revisions) would be
 # handled as the wrong era: refuse it.  Header facts: struct ttm_lru_item
-# (mainline 6.12), ttm_device.unevictable (mainline 6.13).
+# (mainline 6.12), ttm_device.unevictable (mainline 6.13), and a TTM that
+# charges dmem itself (mainline 6.14; deepin 6.6.y revisions with the dmem
+# backport, even built without CONFIG_CGROUP_DMEM): our ttm_resource_alloc()
+# hook has the 3-argument form and would drop the 4th.
 dmem_ttm_h := $(srctree)/include/drm/ttm
 dmem_kver := $(shell echo $$(( $(VERSION) * 256 + $(PATCHLEVEL) )) 2>/dev/null)
 dmem_ttm_newer := $(shell \
@@ -34,7 +37,9 @@ dmem_ttm_newer := $(shell \
 	echo "struct ttm_lru_item (6.12)"; \
 	[ "$(dmem_kver)" -lt 1549 ] 2>/dev/null && \
 	grep -qs 'struct list_head unevictable;' $(dmem_ttm_h)/ttm_device.h && \
-	echo "ttm_device.unevictable (6.13)")
+	echo "ttm_device.unevictable (6.13)"; \
+	grep -qs 'struct dmem_cgroup' $(dmem_ttm_h)/ttm_resource.h && \
+	echo "TTM charging dmem itself, ttm_resource_alloc() with a 4th argument (6.14)")
 ifneq ($(dmem_ttm_newer),)
 $(error dmem-backport: this $(VERSION).$(PATCHLEVEL) kernel has TTM from a later \
 	series ($(strip $(dmem_ttm_newer))): a vendor backport this module does not support)
