@@ -18,7 +18,7 @@
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0) || IS_ENABLED(CONFIG_CGROUP_DMEM)
-#error "dmem-backport: this kernel has the dmem cgroup controller (mainline 6.14+ or CONFIG_CGROUP_DMEM); use it instead of this module"
+#error "dmem-backport: the kernel has its own dmem controller (6.14+ or CONFIG_CGROUP_DMEM)"
 #endif
 
 /* Functions kernel/cgroup/dmem.c exports (EXPORT_SYMBOL_GPL) in 6.14. */
