@@ -7,6 +7,45 @@
 # passes KERNELRELEASE=<kver> on the command line of the top-level make.)
 ifneq ($(KBUILD_EXTMOD),)
 # ---------------------------------------------------------------- kbuild
+# Refuse kernels that have the dmem controller themselves: mainline 6.14+
+# and any kernel built with CONFIG_CGROUP_DMEM (vendor backports, e.g.
+# deepin's 6.6).  CONFIG_* come from the kernel's auto.conf, which is
+# read when building (not when cleaning); VERSION and PATCHLEVEL are
+# exported by the kernel's top Makefile.
+ifdef CONFIG_MODULES
+dmem_native := $(if $(CONFIG_CGROUP_DMEM),CONFIG_CGROUP_DMEM=$(CONFIG_CGROUP_DMEM),$(shell \
+	[ "$(VERSION)" -gt 6 ] 2>/dev/null || \
+	{ [ "$(VERSION)" -eq 6 ] && [ "$(PATCHLEVEL)" -ge 14 ]; } 2>/dev/null && \
+	echo "kernel $(VERSION).$(PATCHLEVEL) (mainline 6.14+)"))
+ifneq ($(dmem_native),)
+$(error dmem-backport: this kernel has its own dmem cgroup controller \
+	($(dmem_native)); use it, this module is for 6.1-6.13 kernels without it)
+endif
+# src/compat/ selects TTM code by kernel version.  A vendor kernel whose
+# TTM is a backport newer than its version (deepin's 6.6.y carries 6.12+
+# LRU items and the 6.13 unevictable list in some revisions) would be
+# handled as the wrong era: refuse it.  Header facts: struct ttm_lru_item
+# (mainline 6.12), ttm_device.unevictable (mainline 6.13), and a TTM that
+# charges dmem itself (mainline 6.14; deepin 6.6.y revisions with the dmem
+# backport, even built without CONFIG_CGROUP_DMEM): our ttm_resource_alloc()
+# hook has the 3-argument form and would drop the 4th.
+dmem_ttm_h := $(srctree)/include/drm/ttm
+dmem_kver := $(shell echo $$(( $(VERSION) * 256 + $(PATCHLEVEL) )) 2>/dev/null)
+dmem_ttm_newer := $(shell \
+	[ "$(dmem_kver)" -lt 1548 ] 2>/dev/null && \
+	grep -qs 'struct ttm_lru_item {' $(dmem_ttm_h)/ttm_resource.h && \
+	echo "struct ttm_lru_item (6.12)"; \
+	[ "$(dmem_kver)" -lt 1549 ] 2>/dev/null && \
+	grep -qs 'struct list_head unevictable;' $(dmem_ttm_h)/ttm_device.h && \
+	echo "ttm_device.unevictable (6.13)"; \
+	grep -qs 'struct dmem_cgroup' $(dmem_ttm_h)/ttm_resource.h && \
+	echo "TTM charging dmem itself, ttm_resource_alloc() with a 4th argument (6.14)")
+ifneq ($(dmem_ttm_newer),)
+$(error dmem-backport: this $(VERSION).$(PATCHLEVEL) kernel has TTM from a later \
+	series ($(strip $(dmem_ttm_newer))): a vendor backport this module does not support)
+endif
+endif
+
 obj-m := dmem_backport.o
 
 dmem_backport-y := src/dmem_core.o \

@@ -4,6 +4,8 @@
 #   build-<series>      module builds against the Debian headers with no
 #                       compiler or modpost warning (6.1 and 6.12)
 #   sparse-<series>     `make C=2` reports nothing for our files
+#   kernels-table       scripts/kernels.sh check: dkms.conf, README and
+#                       the scripts agree with kernels.tsv
 #   checkpatch          checkpatch.pl --strict (from linux-source-6.12) is
 #                       clean on src/ include/ kunit/ *.c *.h; only
 #                       messages about LINUX_VERSION_CODE are ignored (the
@@ -17,7 +19,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 series_list=("$@")
-[ ${#series_list[@]} -gt 0 ] || series_list=(6.1 6.12)
+[ ${#series_list[@]} -gt 0 ] || mapfile -t series_list < <("$repo/scripts/kernels.sh" ci)
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 
 n=0 passed=0 failed=0
@@ -91,6 +93,17 @@ for s in "${series_list[@]}"; do
 		result OK "sparse-$s"
 	fi
 done
+
+# ------------------------------------------------------------ kernels.tsv
+# dkms.conf, the README table and the scripts agree with kernels.tsv.
+out="$cache/build/$id/kernels-check.log"
+mkdir -p "$(dirname "$out")"
+if "$repo/scripts/kernels.sh" check >"$out" 2>&1; then
+	result OK "kernels-table ($(tail -n 1 "$out"))"
+else
+	grep -v '^ok ' "$out" >"$out.why" || true
+	result FAIL "kernels-table" "$out.why"
+fi
 
 # ------------------------------------------------------------ checkpatch
 tree=$("$repo/scripts/linux-source.sh" 6.12)

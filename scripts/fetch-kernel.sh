@@ -21,11 +21,9 @@ if [ -s "$envfile" ]; then
 	fi
 fi
 
-case "$series" in
-6.1)  pat='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
-6.12) pat='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
-*) echo "unknown series $series" >&2; exit 2 ;;
-esac
+# the Debian image package of the series (kernels.tsv, column apt)
+pat=$("$(dirname "$0")/kernels.sh" apt "$series") ||
+	{ echo "unknown series $series (no Debian test kernel in kernels.tsv)" >&2; exit 2; }
 
 lock="$cache/.fetch-$series.lock"
 exec 9>"$lock"

@@ -23,7 +23,7 @@
 set -euo pipefail
 
 series=${1:?usage: $0 6.1|6.12}
-case "$series" in 6.1|6.12) ;; *) echo "usage: $0 6.1|6.12" >&2; exit 2 ;; esac
+"$(dirname "$0")/kernels.sh" has-ci "$series" || { echo "usage: $0 6.1|6.12 (kernels.tsv: ci-guest)" >&2; exit 2; }
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}

@@ -7,7 +7,7 @@
 # usage: scripts/linux-source.sh 6.1|6.12
 set -euo pipefail
 series=${1:?usage: $0 6.1|6.12}
-case "$series" in 6.1|6.12) ;; *) echo "usage: $0 6.1|6.12" >&2; exit 2 ;; esac
+"$(dirname "$0")/kernels.sh" has-ci "$series" || { echo "usage: $0 6.1|6.12 (kernels.tsv: ci-guest)" >&2; exit 2; }
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 mkdir -p "$cache/debs" "$cache/src"
 

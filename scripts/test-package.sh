@@ -319,15 +319,15 @@ check "rpm spec takes its version from dkms.conf" \
 regex_ok() {
 	local k
 	for k in 6.1.0-56-amd64 6.1.192 6.6.0-28.0.0.34.oe2403.x86_64 6.6.84-amd64-desktop \
-		6.12.117+deb12-amd64 6.12.0; do
+		6.12.117+deb12-amd64 6.12.0 6.8.0-31-generic 6.11.0-29-generic 6.10.3-amd64 6.13.1; do
 		[[ $k =~ $re ]] || { echo "# regex rejects $k"; return 1; }
 	done
-	for k in 6.10.3-amd64 6.13.1 6.14.0 6.16.3+deb13-amd64 5.15.0-100 6.0.12 7.0.1 16.1.0; do
+	for k in 6.14.0 6.16.3+deb13-amd64 5.15.0-100 6.0.12 7.0.1 16.1.0 6.140.1; do
 		[[ $k =~ $re ]] && { echo "# regex accepts $k"; return 1; }
 	done
 	return 0
 }
-check "BUILD_EXCLUSIVE_KERNEL accepts 6.1/6.6/6.12 only" regex_ok
+check "BUILD_EXCLUSIVE_KERNEL accepts 6.1-6.13 only" regex_ok
 grep -q '^AUTOINSTALL="yes"$' "$top/dkms.conf" &&
 	grep -q '^MAKE\[0\]="make KDIR=${kernel_source_dir}' "$top/dkms.conf"
 check "dkms.conf autoinstalls and builds with KDIR=\${kernel_source_dir}" [ $? -eq 0 ]

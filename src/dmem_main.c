@@ -20,6 +20,7 @@
 #include "dmem_cgroupfs.h"
 #include "dmem_ttm.h"
 #include "compat/hook.h"
+#include "compat/native_dmem.h"
 
 #ifndef DMEM_VERSION
 #define DMEM_VERSION "unknown"
@@ -27,7 +28,14 @@
 
 static int __init dmem_backport_init(void)
 {
+	const char *native = dmem_compat_native_dmem();
 	int err;
+
+	if (native) {
+		pr_err("the running kernel has its own dmem cgroup controller (%s): not loading\n",
+		       native);
+		return -EEXIST;
+	}
 
 	err = dmem_hooks_init();
 	if (err)

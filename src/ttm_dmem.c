@@ -849,7 +849,7 @@ static bool dmem_ttm_probe_end(struct dmem_ttm_ctx *ctx, int ret)
  * @octx: TTM operation context
  *
  * Scopes the per-task context over the whole allocation, evictions
- * included.  Where ttm_bo_validate() allocates by itself (6.9+), also
+ * included.  Where ttm_bo_validate() allocates by itself (6.10+), also
  * runs the aggressive-protection probe; a buffer already in one of the
  * placement's memory types may not need to move at all and is left to
  * TTM (upstream only applies the rule to an actual allocation).

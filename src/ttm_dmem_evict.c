@@ -7,8 +7,8 @@
  * dmem_ttm_eviction_valuable(), which asks the kernel's original first and
  * then applies the dmem decision for the task that is evicting.
  *
- * The per-era eviction loop (ttm_mem_evict_first() up to 6.9, the LRU walk
- * ttm_lru_walk_for_evict() from 6.10) is redirected to run a first pass
+ * The per-era eviction loop (ttm_mem_evict_first() up to 6.11, the LRU walk
+ * ttm_lru_walk_for_evict() from 6.12) is redirected to run a first pass
  * that respects dmem.low and, if something was skipped only because of
  * low, a second pass that ignores it.  dmem.min is never ignored.
  *
@@ -147,7 +147,7 @@ static void dmem_ttm_evict_pass_end(struct dmem_ttm_ctx *ctx, bool was)
 }
 
 #ifdef DMEM_TTM_EVICT_FIRST
-/* Runs the kernel's ttm_mem_evict_first() (not exported, up to 6.9). */
+/* Runs the kernel's ttm_mem_evict_first() (not exported, up to 6.11). */
 static DMEM_HOOK_STUB int orig_ttm_mem_evict_first(struct ttm_device *bdev,
 						   struct ttm_resource_manager *man,
 						   const struct ttm_place *place,
@@ -206,7 +206,7 @@ static struct dmem_hook dmem_ttm_hook_evict = {
 #endif /* DMEM_TTM_EVICT_FIRST */
 
 #ifdef DMEM_TTM_LRU_WALK
-/* Runs the kernel's ttm_lru_walk_for_evict() (not exported, 6.10+). */
+/* Runs the kernel's ttm_lru_walk_for_evict() (not exported, 6.12+). */
 static DMEM_HOOK_STUB s64 orig_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
 						      struct ttm_device *bdev,
 						      struct ttm_resource_manager *man,

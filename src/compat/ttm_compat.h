@@ -19,10 +19,11 @@
 #include <drm/ttm/ttm_placement.h>
 
 /*
- * Mainline 6.5 merged ttm_bo_api.h and ttm_bo_driver.h into ttm_bo.h.
+ * Mainline 6.3 merged ttm_bo_api.h and ttm_bo_driver.h into ttm_bo.h
+ * (6.2.1 has both, 6.3.8 only ttm_bo.h).
  * (A version test, not __has_include: sparse does not know the latter.)
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #include <drm/ttm/ttm_bo.h>
 #else
 #include <drm/ttm/ttm_bo_api.h>
@@ -76,7 +77,7 @@ ttm_compat_vram_manager(struct ttm_device *bdev)
  * ttm_compat_device() - the struct device a TTM device belongs to.
  * @bdev: the TTM device
  *
- * struct ttm_device has no device pointer of its own (6.1 to 6.12); its
+ * struct ttm_device has no device pointer of its own (6.1 to 6.13); its
  * page pool keeps the one ttm_device_init() was given.
  */
 static inline struct device *ttm_compat_device(struct ttm_device *bdev)
@@ -88,12 +89,13 @@ static inline struct device *ttm_compat_device(struct ttm_device *bdev)
  * ttm_compat_res_on_lru() - whether @res is linked on a manager LRU.
  * @res: the resource
  *
- * Mainline 6.11 turned ttm_resource.lru from a list_head into a
- * struct ttm_lru_item (LRU hitches for restartable walks).
+ * Mainline 6.12 turned ttm_resource.lru from a list_head into a
+ * struct ttm_lru_item (LRU hitches for restartable walks); 6.11.11 still
+ * has the list_head.
  */
 static inline bool ttm_compat_res_on_lru(const struct ttm_resource *res)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	return !list_empty(&res->lru);
 #else
 	return !list_empty(&res->lru.link);
@@ -222,22 +224,26 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
 }
 
 /*
- * Mainline 6.9 ("improve idle/busy handling"): ttm_bo_validate() runs both
- * passes itself through a static function instead of calling the exported
- * ttm_bo_mem_space(), so the probe must wrap ttm_bo_validate() too.
+ * Mainline 6.10: ttm_bo_validate() runs both passes itself through the
+ * static ttm_bo_alloc_resource() instead of calling the exported
+ * ttm_bo_mem_space(), so the probe must wrap ttm_bo_validate() too.  Up to
+ * 6.9 ttm_bo_validate() reaches ttm_bo_mem_space() (ttm_bo_move_buffer()),
+ * whose hook runs the probe: wrapping both there would probe twice.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #define DMEM_TTM_VALIDATE_ALLOCATES	1
 #endif
 
 /*
  * The eviction hook differs per era:
- * - up to mainline 6.9, ttm_mem_evict_first(bdev, man, place, ctx, ticket)
- *   evicts one buffer per call and returns -EBUSY when it found none;
- * - from 6.10 (LRU walker) ttm_lru_walk_for_evict(walk, bdev, man, target)
- *   returns the progress made (0: nothing evicted).
+ * - up to mainline 6.11, ttm_mem_evict_first(bdev, man, place, ctx, ticket)
+ *   evicts one buffer per call and returns -EBUSY when it found none
+ *   (same signature in 6.1, 6.6, 6.9, 6.10.0 and 6.11.11);
+ * - from 6.12 (LRU walker, struct ttm_lru_walk)
+ *   ttm_lru_walk_for_evict(walk, bdev, man, target) returns the progress
+ *   made (0: nothing evicted).
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 #define DMEM_TTM_EVICT_FIRST	1
 #else
 #define DMEM_TTM_LRU_WALK	1
@@ -245,12 +251,18 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
 
 /*
  * Enumeration of the devices on ttm_glob.device_list, under TTM's own
- * (static) ttm_global_mutex: the exported ttm_global_swapout() takes it and
- * calls, for each device, ttm_device_swapout(bdev, ...) (a real call up to
- * 6.12's Debian build; inlined there) which calls ttm_bo_swapout(bdev, ...)
- * from mainline 6.10 on.  Both take the device as first argument.
+ * (static) ttm_global_mutex: ttm_global_swapout() takes it and calls, for
+ * each device, ttm_device_swapout(bdev, ...).  We redirect a function
+ * whose first argument is the device and that runs without lru_lock:
+ * - up to mainline 6.11, ttm_device_swapout() itself (a real call in
+ *   every build); the ttm_bo_swapout() it calls takes a buffer object
+ *   (bo, ctx, gfp) and runs under bdev->lru_lock: redirecting that one
+ *   would run our callback on a bo as if it were a device, lock held;
+ * - from 6.12, ttm_bo_swapout(bdev, ctx, man, gfp, target) (Debian's 6.12
+ *   inlines ttm_device_swapout() into ttm_global_swapout()); 6.13.7 is
+ *   the same.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 #define DMEM_TTM_ENUM_SYMBOL	"ttm_device_swapout"
 #else
 #define DMEM_TTM_ENUM_SYMBOL	"ttm_bo_swapout"
@@ -260,16 +272,33 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
  * ttm_compat_link_to_res() - the resource an LRU list node belongs to.
  * @pos: a node of a manager LRU list or of the device's pinned list
  *
- * Returns NULL for 6.11+ LRU hitches (cursor placeholders, not resources).
+ * Returns NULL for 6.12+ LRU hitches (cursor placeholders, not resources).
  */
 static inline struct ttm_resource *ttm_compat_link_to_res(struct list_head *pos)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	return list_entry(pos, struct ttm_resource, lru);
 #else
 	struct ttm_lru_item *item = list_entry(pos, struct ttm_lru_item, link);
 
 	return ttm_lru_item_is_res(item) ? ttm_lru_item_to_res(item) : NULL;
+#endif
+}
+
+/**
+ * ttm_compat_unevictable() - the device's list of pinned resources.
+ * @bdev: the TTM device
+ *
+ * Mainline 6.13 renamed ttm_device.pinned to .unevictable.
+ *
+ * Return: the list head (walk it under bdev->lru_lock).
+ */
+static inline struct list_head *ttm_compat_unevictable(struct ttm_device *bdev)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+	return &bdev->pinned;
+#else
+	return &bdev->unevictable;
 #endif
 }
 
@@ -298,7 +327,7 @@ ttm_compat_any_drm(struct ttm_device *bdev, struct ttm_resource_manager *man)
 				return res->bo->base.dev;
 		}
 	}
-	list_for_each(pos, &bdev->pinned) {
+	list_for_each(pos, ttm_compat_unevictable(bdev)) {
 		res = ttm_compat_link_to_res(pos);
 		if (res && res->bo)
 			return res->bo->base.dev;
@@ -331,7 +360,7 @@ static inline void ttm_compat_build_checks(void)
 #else
 	BUILD_BUG_ON(!__same_type(res->size, size_t));
 #endif
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	BUILD_BUG_ON(!__same_type(res->lru, struct list_head));
 #else
 	BUILD_BUG_ON(!__same_type(res->lru, struct ttm_lru_item));

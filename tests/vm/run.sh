@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
-# usage: tests/vm/run.sh --kver 6.1|6.12 [--test NAME ...|--all] [--smp N]
+# usage: tests/vm/run.sh --kver 6.1|6.12 (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
 #                        [--isolate] [--file PATH] [--show]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
@@ -56,7 +56,9 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-case "$series" in 6.1|6.12) ;; *) echo "usage: $0 --kver 6.1|6.12 [--test NAME ...|--all]" >&2; exit 2 ;; esac
+# the series with a CI test kernel (kernels.tsv)
+"$repo/scripts/kernels.sh" has-ci "$series" ||
+	{ echo "usage: $0 --kver $("$repo/scripts/kernels.sh" ci | paste -sd"|") [--test NAME ...|--all]" >&2; exit 2; }
 
 log() { echo "vm-$series: $*" >&2; }
 
