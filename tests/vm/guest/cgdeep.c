@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NAME "level"
@@ -123,11 +124,26 @@ static const char *lookup(const char *region)
 	return NULL;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int cmd_mk(long n)
 {
+	double t0 = now(), t = t0;
 	long k;
 
 	for (k = 0; k < n; k++) {
+		if (k && k % 512 == 0) {
+			printf("cgdeep: levels %ld..%ld took %.1f s\n", k - 511,
+			       k, now() - t);
+			fflush(stdout);
+			t = now();
+		}
 		if (write_text("cgroup.subtree_control", "+memory"))
 			return fail("+memory", k);
 		if (write_text("cgroup.subtree_control", "+dmem"))

@@ -290,8 +290,7 @@ adv_delegate() {
 # asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),
 # with an authenticated DRM handle on fd 3.
 asuser() {
-	(cd "$ADV_DIR" && exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
-		$ADV_UID $ADV_UID "$@")
+	runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 $ADV_UID $ADV_UID "$@"
 }
 
 # adv_undelegate: give the DRM node back to root.
@@ -305,4 +304,12 @@ adv_undelegate() {
 adv_ready() {
 	wait_file "$1" "${3:-120}" || return 1
 	grep -q "^$2 " "$1"
+}
+
+# asuser_bg CMD...: like asuser, in the background; ADV_PID is CMD's own
+# pid (runas and sh -c exec into it), so it can be signalled or migrated.
+asuser_bg() {
+	(exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
+		$ADV_UID $ADV_UID "$@") &
+	ADV_PID=$!
 }

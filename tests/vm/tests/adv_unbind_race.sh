@@ -31,18 +31,18 @@ cg_enable outside
 
 PIDS=""
 for c in u1 u2; do
-	asuser sh -c "echo 0 >$D/$c/cgroup.procs && exec advbuf churn 6 2M 0" >/tmp/churn.$c 2>&1 &
-	PIDS="$PIDS $!"
+	asuser_bg sh -c "echo 0 >$D/$c/cgroup.procs && exec advbuf churn 6 2M 0" >/tmp/churn.$c 2>&1
+	PIDS="$PIDS $ADV_PID"
 done
 (cg_exec outside advbuf churn 8 2M 0) >/tmp/churn.outside 2>&1 &
 PIDS="$PIDS $!"
-asuser sh -c "
+asuser_bg sh -c "
 	while :; do
 		echo '$R 16M' >$D/u1/dmem.max
 		echo '$R max' >$D/u2/dmem.min
 		cat $D/u1/dmem.current $D/u2/dmem.low >/dev/null
-	done 2>/dev/null" &
-W=$!
+	done 2>/dev/null"
+W=$ADV_PID
 sleep 3
 check "unbind qxl while users allocate" sh -c "echo $PCI >/sys/bus/pci/drivers/qxl/unbind"
 sleep 2
