@@ -288,9 +288,13 @@ adv_delegate() {
 }
 
 # asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),
-# with an authenticated DRM handle on fd 3.
+# with an authenticated DRM handle on fd 3 (while the device exists).
 asuser() {
-	runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 $ADV_UID $ADV_UID "$@"
+	if [ -e /dev/dri/card0 ]; then
+		runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 $ADV_UID $ADV_UID "$@"
+	else
+		runas -c "$ADV_DIR/init.scope" $ADV_UID $ADV_UID "$@"
+	fi
 }
 
 # adv_undelegate: give the DRM node back to root.
@@ -309,7 +313,11 @@ adv_ready() {
 # asuser_bg CMD...: like asuser, in the background; ADV_PID is CMD's own
 # pid (runas and sh -c exec into it), so it can be signalled or migrated.
 asuser_bg() {
-	(exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
-		$ADV_UID $ADV_UID "$@") &
+	if [ -e /dev/dri/card0 ]; then
+		(exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
+			$ADV_UID $ADV_UID "$@") &
+	else
+		(exec runas -c "$ADV_DIR/init.scope" $ADV_UID $ADV_UID "$@") &
+	fi
 	ADV_PID=$!
 }
