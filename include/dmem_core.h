@@ -212,9 +212,11 @@ void dmem_show(struct dmem_cg *cg, enum dmem_file file,
 
 /*
  * dmem_write_limits() - apply a write of dmem.min/low/max to @cg.
- * @buf holds @len bytes (not necessarily NUL-terminated): one or more
- * "<region> <value>" lines, blank lines skipped; value is "max" or a number
- * with an optional K/M/G/T/P/E suffix.  The whole write is validated (and
+ * @buf holds @len bytes (not necessarily NUL-terminated); as upstream,
+ * which parses the kernfs buffer as a C string, a NUL byte ends the input
+ * (what follows it is ignored).  One or more "<region> <value>" lines,
+ * blank lines skipped (an empty write succeeds and changes nothing);
+ * value is "max" or a number with an optional K/M/G/T/P/E suffix.  The whole write is validated (and
  * pools allocated) before anything is applied: an error changes nothing.
  * Returns 0 or -EINVAL (unknown region, missing or bad value, overflow),
  * -ENODEV (region went away during the write), -ENOMEM.  May sleep.

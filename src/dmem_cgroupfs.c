@@ -4,11 +4,20 @@
  *
  * A module cannot register a cgroup controller, so the dmem.* files are
  * added to an existing one, the "host" (memory by default, or io): they
- * appear exactly where the host controller is enabled.  To let tools made
- * for upstream enable "dmem" the usual way, cgroup.controllers and
- * cgroup.subtree_control list "dmem" wherever the host is listed, and
- * "+dmem" written to cgroup.subtree_control enables the host ("-dmem" is
- * accepted and leaves the host alone).
+ * physically exist wherever the host controller is enabled.  "dmem" itself
+ * behaves as its own controller, seen from userspace: a per-cgroup flag of
+ * ours says whether "dmem" is in the cgroup's cgroup.subtree_control, with
+ * upstream's rules ("+dmem" only where cgroup.controllers lists dmem, else
+ * ENOENT; "-dmem" only where no child enables dmem, else EBUSY; the root
+ * always lists it in cgroup.controllers; a cgroup lists it where its parent
+ * enables it).  A cgroup has a "dmem css" where upstream would have one
+ * (the root, and where the parent enables dmem): its dmem.* files open and
+ * its tasks charge to it; elsewhere the files fail to open with ENOENT and
+ * tasks charge to the nearest ancestor with a dmem css.  "-dmem" drops the
+ * state of the children (limits reset, charges stay with the old pools
+ * until freed), as upstream's css teardown.  The host controller is kept
+ * enabled wherever dmem is: "+dmem" enables it, "-<host>" is ignored there.
+ * Nothing is enabled at load, whatever the host's state.
  *
  * Kernel functions used that are not exported, all reached through
  * src/compat/hook.c (never through a function pointer):
@@ -21,10 +30,12 @@
  *
  * Per-cgroup state: struct dmem_cgroup (embedding the core's struct
  * dmem_cg) in a hash table keyed by struct cgroup *, looked up under RCU,
- * created on first charge or limit write together with its ancestors.  The
- * cgroup_rmdir tracepoint resets its limits, the cgroup_release tracepoint
- * (the struct cgroup is about to be freed) drops it.  Both probes run in
- * atomic context and defer their work to our workqueue.
+ * created for a cgroup with a dmem css on first charge, limit write or
+ * "+dmem" (its parent, which enables dmem, has state already: no walk, no
+ * recursion).  The cgroup_rmdir tracepoint resets its limits, the
+ * cgroup_release tracepoint (the struct cgroup is about to be freed) drops
+ * it.  Both probes run in atomic context and defer their work to our
+ * workqueue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,19 +67,30 @@ static struct cgroup_subsys *dmem_host;
 /* ---- per-cgroup state -------------------------------------------------- */
 
 /**
- * struct dmem_cgroup - our state for one struct cgroup.
+ * struct dmem_cgroup - our state for one struct cgroup that has a dmem css.
  * @cg: the core's per-cgroup state; its reference count owns this object.
  * @cgrp: the cgroup (not referenced: the release tracepoint tells us when
  *	it goes away, and we drop the object then).
  * @node: entry in dmem_cgroups, while hashed.
+ * @children: states of the child cgroups (@sibling), while hashed.
+ * @sibling: entry in the parent's @children.
+ * @subtree_on: "dmem" is in this cgroup's cgroup.subtree_control.
+ * @offlined: dmem_cg_offline() was called (it runs once).
  * @offline_work: resets the limits after rmdir.
  * @release_work: drops the hash table's reference after release.
  * @rcu: frees the object after RCU readers are done.
+ *
+ * @children, @sibling and @subtree_on change under dmem_cgroups_lock;
+ * @subtree_on is also read under RCU.
  */
 struct dmem_cgroup {
 	struct dmem_cg cg;
 	struct cgroup *cgrp;
 	struct hlist_node node;
+	struct list_head children;
+	struct list_head sibling;
+	bool subtree_on;
+	atomic_t offlined;
 	struct work_struct offline_work;
 	struct rcu_work release_work;
 	struct rcu_head rcu;
@@ -76,7 +98,8 @@ struct dmem_cgroup {
 
 #define DMEM_CGROUP_HASH_BITS	8
 static DEFINE_HASHTABLE(dmem_cgroups, DMEM_CGROUP_HASH_BITS);
-static DEFINE_SPINLOCK(dmem_cgroups_lock);	/* writers of dmem_cgroups */
+/* writers of dmem_cgroups, the children lists and subtree_on */
+static DEFINE_SPINLOCK(dmem_cgroups_lock);
 static DEFINE_MUTEX(dmem_cgroups_create_lock);
 static struct workqueue_struct *dmem_wq;
 
@@ -128,12 +151,55 @@ static struct dmem_cgroup *dmem_cgroup_find(struct cgroup *cgrp)
 	return dc;
 }
 
+/*
+ * Does @cgrp list "dmem" in its cgroup.subtree_control?  Caller holds
+ * rcu_read_lock() or dmem_cgroups_lock.
+ */
+static bool dmem_subtree_enabled(struct cgroup *cgrp)
+{
+	struct dmem_cgroup *dc = dmem_cgroup_lookup(cgrp);
+
+	return dc && READ_ONCE(dc->subtree_on);
+}
+
+/*
+ * Would upstream give @cgrp a dmem css: is it the root, or does its parent
+ * enable dmem?  Then the dmem.* files "exist" there and charges of its
+ * tasks stay there.  Caller holds rcu_read_lock() or dmem_cgroups_lock.
+ */
+static bool dmem_has_css(struct cgroup *cgrp)
+{
+	struct cgroup *parent = cgroup_parent(cgrp);
+
+	return !parent || dmem_subtree_enabled(parent);
+}
+
+/*
+ * The cgroup whose dmem css upstream charges for a task of @cgrp: @cgrp or
+ * its nearest ancestor with a dmem css (the root has one).  One lookup per
+ * level, no recursion.  Caller holds rcu_read_lock(); @cgrp is alive, and
+ * so are its ancestors.
+ */
+static struct cgroup *dmem_css_cgroup(struct cgroup *cgrp)
+{
+	while (!dmem_has_css(cgrp))
+		cgrp = cgroup_parent(cgrp);
+	return cgrp;
+}
+
+/* Reset the limits and unlink the pools of @dc, once. */
+static void dmem_cgroup_offline(struct dmem_cgroup *dc)
+{
+	if (!atomic_xchg(&dc->offlined, 1))
+		dmem_cg_offline(&dc->cg);
+}
+
 static void dmem_cgroup_offline_fn(struct work_struct *work)
 {
 	struct dmem_cgroup *dc = container_of(work, struct dmem_cgroup,
 					      offline_work);
 
-	dmem_cg_offline(&dc->cg);
+	dmem_cgroup_offline(dc);
 	dmem_cg_put(&dc->cg);
 }
 
@@ -145,24 +211,39 @@ static void dmem_cgroup_release_fn(struct work_struct *work)
 	dmem_cg_put(&dc->cg);
 }
 
+static bool dmem_cgroup_online(struct cgroup *cgrp)
+{
+	return READ_ONCE(cgrp->self.flags) & CSS_ONLINE;
+}
+
 /*
- * Create the state of @cgrp and of its ancestors that have none.  Called
- * with dmem_cgroups_create_lock held; the caller keeps @cgrp alive, and a
- * live cgroup keeps its ancestors alive.  Returns a referenced object.
+ * Create the state of @cgrp, which must have a dmem css: the root, or a
+ * cgroup whose parent enables dmem (and so has state).  Constant work and
+ * stack whatever the depth.  Called with dmem_cgroups_create_lock held;
+ * the caller keeps @cgrp alive, and a live cgroup keeps its ancestors
+ * alive.
+ *
+ * If @cgrp was removed already (a write or a charge racing with rmdir),
+ * the state is created offline: the rmdir probe may have run before the
+ * state could be found, and nothing else would ever offline it.
+ *
+ * Return: the referenced state, ERR_PTR(-EAGAIN) if @cgrp has no dmem css
+ * (any more), ERR_PTR(-ENOMEM).
  */
 static struct dmem_cgroup *dmem_cgroup_create(struct cgroup *cgrp)
 {
 	struct cgroup *parent_cgrp = cgroup_parent(cgrp);
 	struct dmem_cgroup *dc, *parent = NULL;
+	bool css_ok;
 
 	lockdep_assert_held(&dmem_cgroups_create_lock);
 	dc = dmem_cgroup_find(cgrp);
 	if (dc)
 		return dc;
 	if (parent_cgrp) {
-		parent = dmem_cgroup_create(parent_cgrp);
-		if (IS_ERR(parent))
-			return parent;
+		parent = dmem_cgroup_find(parent_cgrp);
+		if (!parent)
+			return ERR_PTR(-EAGAIN);
 	}
 	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
 	if (!dc) {
@@ -172,19 +253,38 @@ static struct dmem_cgroup *dmem_cgroup_create(struct cgroup *cgrp)
 	}
 	/* the initial reference belongs to the hash table */
 	dmem_cg_init(&dc->cg, parent ? &parent->cg : NULL, dmem_cgroup_free);
-	if (parent)
-		dmem_cg_put(&parent->cg);	/* the child holds its own */
 	dc->cgrp = cgrp;
+	INIT_LIST_HEAD(&dc->children);
+	INIT_LIST_HEAD(&dc->sibling);
 	INIT_WORK(&dc->offline_work, dmem_cgroup_offline_fn);
 	INIT_RCU_WORK(&dc->release_work, dmem_cgroup_release_fn);
-	dmem_cg_get(&dc->cg);			/* the caller's */
+
 	spin_lock(&dmem_cgroups_lock);
-	hash_add_rcu(dmem_cgroups, &dc->node, (unsigned long)cgrp);
+	css_ok = !parent || READ_ONCE(parent->subtree_on);
+	if (css_ok) {
+		hash_add_rcu(dmem_cgroups, &dc->node, (unsigned long)cgrp);
+		if (parent)
+			list_add_tail(&dc->sibling, &parent->children);
+		dmem_cg_get(&dc->cg);		/* the caller's */
+	}
 	spin_unlock(&dmem_cgroups_lock);
+	if (parent)
+		dmem_cg_put(&parent->cg);	/* the child holds its own */
+	if (!css_ok) {
+		dmem_cg_put(&dc->cg);		/* frees it */
+		return ERR_PTR(-EAGAIN);
+	}
+	/* hashed before the test; pairs with dmem_probe_cgroup_rmdir() */
+	smp_mb();
+	if (!dmem_cgroup_online(cgrp))
+		dmem_cgroup_offline(dc);
 	return dc;
 }
 
-/* Referenced state of @cgrp, created if missing.  May sleep. */
+/*
+ * Referenced state of @cgrp, created if missing; ERR_PTR(-ENODEV) if @cgrp
+ * has no dmem css.  May sleep.
+ */
 static struct dmem_cgroup *dmem_cgroup_get(struct cgroup *cgrp)
 {
 	struct dmem_cgroup *dc = dmem_cgroup_find(cgrp);
@@ -194,20 +294,50 @@ static struct dmem_cgroup *dmem_cgroup_get(struct cgroup *cgrp)
 	mutex_lock(&dmem_cgroups_create_lock);
 	dc = dmem_cgroup_create(cgrp);
 	mutex_unlock(&dmem_cgroups_create_lock);
+	if (dc == ERR_PTR(-EAGAIN))
+		dc = ERR_PTR(-ENODEV);
 	return dc;
+}
+
+/*
+ * The cgroup the current task charges to (see dmem_css_cgroup()),
+ * referenced; starts from the task's host css, which is at or below it
+ * (dmem is only enabled where the host is).
+ */
+static struct cgroup *dmem_charge_cgroup_get(void)
+{
+	struct cgroup *cgrp;
+
+	for (;;) {
+		rcu_read_lock();
+		cgrp = dmem_css_cgroup(task_css(current, dmem_host->id)->cgroup);
+		if (css_tryget(&cgrp->self)) {
+			rcu_read_unlock();
+			return cgrp;
+		}
+		rcu_read_unlock();
+		cond_resched();		/* the task is being migrated */
+	}
 }
 
 struct dmem_cg *dmem_cg_of_current(void)
 {
-	struct cgroup_subsys_state *css;
 	struct dmem_cgroup *dc;
+	struct cgroup *cgrp;
 
 	if (!dmem_host)
 		return ERR_PTR(-ENODEV);
-	/* the effective css: own cgroup, or nearest ancestor with the host */
-	css = task_get_css(current, dmem_host->id);
-	dc = dmem_cgroup_get(css->cgroup);
-	css_put(css);
+	do {
+		cgrp = dmem_charge_cgroup_get();
+		dc = dmem_cgroup_find(cgrp);
+		if (!dc) {
+			mutex_lock(&dmem_cgroups_create_lock);
+			dc = dmem_cgroup_create(cgrp);
+			mutex_unlock(&dmem_cgroups_create_lock);
+		}
+		cgroup_put(cgrp);
+		/* -EAGAIN: dmem was disabled above us meanwhile; look again */
+	} while (dc == ERR_PTR(-EAGAIN));
 	if (IS_ERR(dc))
 		return ERR_CAST(dc);
 	return &dc->cg;
@@ -219,9 +349,10 @@ struct dmem_cg *dmem_cg_of_current(void)
  *
  * The hot path of every charge: no reference is taken on the css or on our
  * per-cgroup state.  Under rcu_read_lock() the task's css (and so its
- * cgroup) cannot be freed, our state of that cgroup is freed only an RCU
- * grace period after it left the hash table, and the core's pool lookup is
- * RCU-safe itself; only the pool found gets a reference.
+ * cgroup and their ancestors) cannot be freed, our state of that cgroup is
+ * freed only an RCU grace period after it left the hash table, and the
+ * core's pool lookup is RCU-safe itself; only the pool found gets a
+ * reference.
  *
  * Return: a referenced pool, or NULL if the cgroup has no state or no pool
  * for @region yet (or is going away): the caller takes the slow path.
@@ -230,9 +361,11 @@ static struct dmem_pool *dmem_pool_of_current_fast(struct dmem_region *region)
 {
 	struct dmem_pool *pool = NULL;
 	struct dmem_cgroup *dc;
+	struct cgroup *cgrp;
 
 	rcu_read_lock();
-	dc = dmem_cgroup_lookup(task_css(current, dmem_host->id)->cgroup);
+	cgrp = dmem_css_cgroup(task_css(current, dmem_host->id)->cgroup);
+	dc = dmem_cgroup_lookup(cgrp);
 	if (dc)
 		pool = dmem_pool_find(&dc->cg, region);
 	rcu_read_unlock();
@@ -267,12 +400,57 @@ void dmem_cg_unpin(struct dmem_cg *cg)
 	cgroup_put(to_dmem_cgroup(cg)->cgrp);
 }
 
+/*
+ * "-dmem" in @dc's cgroup.subtree_control: upstream destroys the dmem css
+ * of every child.  Their states leave the table (new ones start from
+ * defaults), their limits are reset and their pools unlinked; charges stay
+ * with the old pools until freed.  Return: false (-EBUSY) if a child
+ * enables dmem itself.
+ */
+static bool dmem_cgroup_disable_subtree(struct dmem_cgroup *dc)
+{
+	struct dmem_cgroup *child, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock(&dmem_cgroups_lock);
+	list_for_each_entry(child, &dc->children, sibling) {
+		if (child->subtree_on) {
+			spin_unlock(&dmem_cgroups_lock);
+			return false;
+		}
+	}
+	WRITE_ONCE(dc->subtree_on, false);
+	list_for_each_entry_safe(child, tmp, &dc->children, sibling) {
+		hash_del_rcu(&child->node);
+		list_move_tail(&child->sibling, &gone);
+	}
+	spin_unlock(&dmem_cgroups_lock);
+
+	list_for_each_entry_safe(child, tmp, &gone, sibling) {
+		list_del_init(&child->sibling);
+		dmem_cgroup_offline(child);
+		/* drop the table's reference once RCU readers cannot find it */
+		queue_rcu_work(dmem_wq, &child->release_work);
+	}
+	return true;
+}
+
 /* cgroup_rmdir tracepoint: atomic context. */
 static void dmem_probe_cgroup_rmdir(void *data, struct cgroup *cgrp,
 				    const char *path)
 {
-	struct dmem_cgroup *dc = dmem_cgroup_find(cgrp);
+	struct dmem_cgroup *dc;
 
+	/* CSS_ONLINE was cleared before; pairs with dmem_cgroup_create() */
+	smp_mb();
+	spin_lock(&dmem_cgroups_lock);
+	dc = dmem_cgroup_lookup(cgrp);
+	if (dc) {
+		/* a removed child does not keep its parent from "-dmem" */
+		WRITE_ONCE(dc->subtree_on, false);
+		dmem_cg_get(&dc->cg);
+	}
+	spin_unlock(&dmem_cgroups_lock);
 	if (dc && !queue_work(dmem_wq, &dc->offline_work))
 		dmem_cg_put(&dc->cg);	/* already queued with a reference */
 }
@@ -285,8 +463,10 @@ static void dmem_probe_cgroup_release(void *data, struct cgroup *cgrp,
 
 	spin_lock(&dmem_cgroups_lock);
 	dc = dmem_cgroup_lookup(cgrp);
-	if (dc)
+	if (dc) {
 		hash_del_rcu(&dc->node);
+		list_del_init(&dc->sibling);
+	}
 	spin_unlock(&dmem_cgroups_lock);
 	/* drop the table's reference once RCU readers cannot find it */
 	if (dc)
@@ -298,18 +478,22 @@ static void dmem_cgroups_drop_all(void)
 {
 	struct dmem_cgroup *dc;
 	struct hlist_node *tmp;
-	HLIST_HEAD(dead);
+	LIST_HEAD(dead);
 	int bkt;
 
 	spin_lock(&dmem_cgroups_lock);
 	hash_for_each_safe(dmem_cgroups, bkt, tmp, dc, node) {
 		hash_del_rcu(&dc->node);
-		hlist_add_head(&dc->node, &dead);
+		list_del(&dc->sibling);
+		list_add_tail(&dc->sibling, &dead);
 	}
 	spin_unlock(&dmem_cgroups_lock);
 	synchronize_rcu();
-	hlist_for_each_entry_safe(dc, tmp, &dead, node)
+	while (!list_empty(&dead)) {
+		dc = list_first_entry(&dead, struct dmem_cgroup, sibling);
+		list_del(&dc->sibling);
 		dmem_cg_put(&dc->cg);
+	}
 }
 
 /* ---- cgroup tracepoints ------------------------------------------------ */
@@ -390,14 +574,39 @@ static void dmem_seq_puts(struct dmem_printer *p, const char *s)
 	seq_puts(container_of(p, struct dmem_seq_printer, p)->sf, s);
 }
 
+/*
+ * The dmem.* files exist wherever the host controller is enabled, but
+ * upstream has them only where the cgroup has a dmem css.  Elsewhere
+ * open() fails with ENOENT as for a missing file, and an fd opened before
+ * "-dmem" fails with ENODEV as one of a removed file.
+ */
+static bool dmem_file_cgroup_has_css(struct cgroup *cgrp)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = dmem_has_css(cgrp);
+	rcu_read_unlock();
+	return ret;
+}
+
+static int dmem_file_open(struct kernfs_open_file *of)
+{
+	return dmem_file_cgroup_has_css(of_css(of)->cgroup) ? 0 : -ENOENT;
+}
+
 static int dmem_file_show(struct seq_file *sf, void *v)
 {
 	struct dmem_seq_printer printer = {
 		.p.puts = dmem_seq_puts,
 		.sf = sf,
 	};
-	struct dmem_cgroup *dc = dmem_cgroup_find(seq_css(sf)->cgroup);
+	struct cgroup *cgrp = seq_css(sf)->cgroup;
+	struct dmem_cgroup *dc;
 
+	if (!dmem_file_cgroup_has_css(cgrp))
+		return -ENODEV;
+	dc = dmem_cgroup_find(cgrp);
 	dmem_show(dc ? &dc->cg : &dmem_empty_cg, seq_cft(sf)->private,
 		  &printer.p);
 	if (dc)
@@ -408,9 +617,13 @@ static int dmem_file_show(struct seq_file *sf, void *v)
 static ssize_t dmem_file_write(struct kernfs_open_file *of, char *buf,
 			       size_t nbytes, loff_t off)
 {
-	struct dmem_cgroup *dc = dmem_cgroup_get(of_css(of)->cgroup);
+	struct cgroup *cgrp = of_css(of)->cgroup;
+	struct dmem_cgroup *dc;
 	int err;
 
+	if (!dmem_file_cgroup_has_css(cgrp))
+		return -ENODEV;
+	dc = dmem_cgroup_get(cgrp);
 	if (IS_ERR(dc))
 		return PTR_ERR(dc);
 	err = dmem_write_limits(&dc->cg, of_cft(of)->private, buf, nbytes);
@@ -425,18 +638,21 @@ static struct cftype dmem_files[] = {
 		.name = "dmem.capacity",
 		.flags = DMEM_FILE_FLAGS | CFTYPE_ONLY_ON_ROOT,
 		.private = DMEM_FILE_CAPACITY,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 	},
 	{
 		.name = "dmem.current",
 		.flags = DMEM_FILE_FLAGS,
 		.private = DMEM_FILE_CURRENT,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 	},
 	{
 		.name = "dmem.min",
 		.flags = DMEM_FILE_FLAGS | CFTYPE_NOT_ON_ROOT,
 		.private = DMEM_FILE_MIN,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 		.write = dmem_file_write,
 	},
@@ -444,6 +660,7 @@ static struct cftype dmem_files[] = {
 		.name = "dmem.low",
 		.flags = DMEM_FILE_FLAGS | CFTYPE_NOT_ON_ROOT,
 		.private = DMEM_FILE_LOW,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 		.write = dmem_file_write,
 	},
@@ -451,6 +668,7 @@ static struct cftype dmem_files[] = {
 		.name = "dmem.max",
 		.flags = DMEM_FILE_FLAGS | CFTYPE_NOT_ON_ROOT,
 		.private = DMEM_FILE_MAX,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 		.write = dmem_file_write,
 	},
@@ -458,6 +676,7 @@ static struct cftype dmem_files[] = {
 		.name = "dmem.peak",
 		.flags = DMEM_FILE_FLAGS | CFTYPE_NOT_ON_ROOT,
 		.private = DMEM_FILE_PEAK,
+		.open = dmem_file_open,
 		.seq_show = dmem_file_show,
 	},
 	{ }	/* terminator */
@@ -530,101 +749,249 @@ static bool dmem_word_in(const char *s, size_t len, const char *word)
 }
 
 /*
- * The controller list just printed from @start: add "dmem" if the host is
- * in it.  cgroup core prints "name name ...\n", or nothing for none; dmem
- * goes last, where upstream's subsystem order puts it.
+ * Append "dmem" to the controller list just printed from @start.  cgroup
+ * core prints "name name ...\n", or nothing for none; dmem goes last, where
+ * upstream's subsystem order puts it.
  */
 static void dmem_seq_add_dmem(struct seq_file *seq, size_t start)
 {
-	size_t len;
-
-	if (seq_has_overflowed(seq) || seq->count <= start)
+	if (seq_has_overflowed(seq))
 		return;
-	len = seq->count - start;
-	if (seq->buf[seq->count - 1] != '\n' ||
-	    !dmem_word_in(seq->buf + start, len, dmem_host->name) ||
-	    dmem_word_in(seq->buf + start, len, "dmem"))
-		return;
-	seq->count--;
-	seq_puts(seq, " dmem\n");
+	if (seq->count > start) {
+		if (seq->buf[seq->count - 1] != '\n' ||
+		    dmem_word_in(seq->buf + start, seq->count - start, "dmem"))
+			return;
+		seq->count--;
+		seq_putc(seq, ' ');
+	}
+	seq_puts(seq, "dmem\n");
 }
 
+static bool dmem_seq_lists_host(struct seq_file *seq, size_t start)
+{
+	return !seq_has_overflowed(seq) && seq->count > start &&
+	       dmem_word_in(seq->buf + start, seq->count - start,
+			    dmem_host->name);
+}
+
+/*
+ * cgroup.controllers lists dmem at the root and where the parent enables
+ * it, unless the cgroup cannot have the host controller (a threaded
+ * cgroup: dmem, like memory and io, is a domain controller).
+ */
 static int dmem_controllers_show(struct seq_file *seq, void *v)
 {
+	struct cgroup *cgrp = seq_css(seq)->cgroup;
 	size_t start = seq->count;
 	int ret = dmem_orig_controllers_show(seq, v);
+	bool add;
 
-	if (!ret)
-		dmem_seq_add_dmem(seq, start);
+	if (!ret) {
+		rcu_read_lock();
+		add = !cgroup_parent(cgrp) ||
+		      (dmem_has_css(cgrp) && dmem_seq_lists_host(seq, start));
+		rcu_read_unlock();
+		if (add)
+			dmem_seq_add_dmem(seq, start);
+	}
 	dmem_hook_exit(&dmem_controllers_hook);
 	return ret;
 }
 
 static int dmem_subtree_control_show(struct seq_file *seq, void *v)
 {
+	struct cgroup *cgrp = seq_css(seq)->cgroup;
 	size_t start = seq->count;
 	int ret = dmem_orig_subtree_control_show(seq, v);
+	bool add;
 
-	if (!ret)
-		dmem_seq_add_dmem(seq, start);
+	if (!ret) {
+		rcu_read_lock();
+		add = dmem_subtree_enabled(cgrp);
+		rcu_read_unlock();
+		if (add)
+			dmem_seq_add_dmem(seq, start);
+	}
 	dmem_hook_exit(&dmem_subtree_show_hook);
 	return ret;
 }
 
 /**
- * dmem_subtree_control_rewrite() - map dmem tokens to the host controller.
- * @buf: the NUL-terminated write to cgroup.subtree_control (modified).
- *
- * "+dmem" becomes "+<host>", "-dmem" is dropped (disabling dmem must not
- * disable the host), every other token is kept in order so that cgroup core
- * validates it as usual.
- *
- * Return: NULL if @buf has no dmem token, a new string (kfree() it), or
- * ERR_PTR(-ENOMEM).
+ * struct dmem_ctl_write - a write to cgroup.subtree_control, split up.
+ * @dmem: the last dmem token: '+', '-' or 0 for none.
+ * @host: the last token of the host controller: '+', '-' or 0.
+ * @rest: every other token, in order, space-separated (for cgroup core).
+ * @len: length of @rest.
  */
-static char *dmem_subtree_control_rewrite(char *buf)
-{
-	size_t hostlen = strlen(dmem_host->name);
-	char *s = strstrip(buf), *tok, *out;
-	size_t n = 0;
+struct dmem_ctl_write {
+	char dmem;
+	char host;
+	char *rest;
+	size_t len;
+};
 
-	if (!dmem_word_in(s, strlen(s), "+dmem") &&
-	    !dmem_word_in(s, strlen(s), "-dmem"))
-		return NULL;
-	out = kmalloc(2 * strlen(s) + hostlen + 2, GFP_KERNEL);
-	if (!out)
-		return ERR_PTR(-ENOMEM);
-	while ((tok = strsep(&s, " "))) {
-		if (!strcmp(tok, "-dmem") || !*tok)
-			continue;
-		if (n)
-			out[n++] = ' ';
-		if (!strcmp(tok, "+dmem")) {
-			out[n++] = '+';
-			memcpy(out + n, dmem_host->name, hostlen);
-			n += hostlen;
-		} else {
-			memcpy(out + n, tok, strlen(tok));
-			n += strlen(tok);
-		}
-	}
-	out[n] = '\0';
-	return out;
+static void dmem_ctl_append(struct dmem_ctl_write *w, char sign,
+			    const char *name)
+{
+	size_t n = strlen(name);
+
+	if (w->len)
+		w->rest[w->len++] = ' ';
+	if (sign)
+		w->rest[w->len++] = sign;
+	memcpy(w->rest + w->len, name, n);
+	w->len += n;
+	w->rest[w->len] = '\0';
 }
 
+/*
+ * Split @buf (NUL-terminated, modified) like cgroup core's parser: tokens
+ * separated by single spaces after stripping, empty tokens skipped, a
+ * later token for the same controller overrides an earlier one.  A dmem
+ * token needs its '+' or '-' (else -EINVAL, as upstream); other tokens are
+ * left to cgroup core.  Return: 0, -EINVAL or -ENOMEM.
+ */
+static int dmem_ctl_parse(char *buf, struct dmem_ctl_write *w)
+{
+	size_t hostlen = strlen(dmem_host->name);
+	char *s = strstrip(buf), *tok;
+
+	w->dmem = 0;
+	w->host = 0;
+	w->len = 0;
+	w->rest = kmalloc(strlen(s) + hostlen + 3, GFP_KERNEL);
+	if (!w->rest)
+		return -ENOMEM;
+	w->rest[0] = '\0';
+	while ((tok = strsep(&s, " "))) {
+		bool signed_tok = tok[0] == '+' || tok[0] == '-';
+
+		if (!tok[0])
+			continue;
+		if (!strcmp(tok + 1, "dmem")) {
+			if (!signed_tok)
+				goto inval;
+			w->dmem = tok[0];
+		} else if (signed_tok && !strcmp(tok + 1, dmem_host->name)) {
+			w->host = tok[0];
+		} else {
+			dmem_ctl_append(w, 0, tok);
+		}
+	}
+	return 0;
+
+inval:
+	kfree(w->rest);
+	w->rest = NULL;
+	return -EINVAL;
+}
+
+/*
+ * Upstream's checks for the dmem part of a write to @cgrp's
+ * cgroup.subtree_control, before anything is applied; "+dmem" also makes
+ * sure @cgrp has state to keep the flag in.  Turns a no-op into 0.
+ */
+static int dmem_ctl_check(struct cgroup *cgrp, struct dmem_ctl_write *w)
+{
+	struct dmem_cgroup *dc, *child;
+	bool on, has_css, busy = false;
+
+	spin_lock(&dmem_cgroups_lock);
+	dc = dmem_cgroup_lookup(cgrp);
+	on = dc && dc->subtree_on;
+	has_css = dmem_has_css(cgrp);
+	if (dc && on && w->dmem == '-')
+		list_for_each_entry(child, &dc->children, sibling)
+			busy |= child->subtree_on;
+	spin_unlock(&dmem_cgroups_lock);
+
+	if (!dmem_cgroup_online(cgrp))
+		return -ENODEV;
+	if ((w->dmem == '+' && on) || (w->dmem == '-' && !on))
+		w->dmem = 0;
+	if (w->dmem == '+' && !has_css)
+		return -ENOENT;
+	if (busy)
+		return -EBUSY;
+	/* the host stays enabled wherever dmem is */
+	if (w->host == '-' && (w->dmem == '+' || (on && w->dmem != '-')))
+		w->host = 0;
+	if (w->dmem == '+' &&
+	    !(READ_ONCE(cgrp->subtree_control) & BIT(dmem_host->id)))
+		w->host = '+';
+	if (w->dmem == '+') {
+		dc = dmem_cgroup_get(cgrp);
+		if (IS_ERR(dc))
+			return PTR_ERR(dc);
+		dmem_cg_put(&dc->cg);
+	}
+	return 0;
+}
+
+/* Apply a checked dmem token after cgroup core applied the rest. */
+static int dmem_ctl_apply(struct cgroup *cgrp, char op)
+{
+	struct dmem_cgroup *dc;
+	int err = 0;
+
+	if (!op)
+		return 0;
+	dc = dmem_cgroup_find(cgrp);
+	if (!dc)	/* removed, or dmem disabled above meanwhile */
+		return op == '+' ? -ENOENT : 0;
+	if (op == '+') {
+		spin_lock(&dmem_cgroups_lock);
+		if (!dmem_cgroup_online(cgrp))
+			err = -ENODEV;
+		else if (!dmem_has_css(cgrp))
+			err = -ENOENT;
+		else
+			WRITE_ONCE(dc->subtree_on, true);
+		spin_unlock(&dmem_cgroups_lock);
+	} else if (!dmem_cgroup_disable_subtree(dc)) {
+		err = -EBUSY;
+	}
+	dmem_cg_put(&dc->cg);
+	return err;
+}
+
+/*
+ * cgroup.subtree_control writes: dmem is enabled and disabled in our own
+ * per-cgroup flag with upstream's rules (checked before anything is
+ * applied), and the host controller is managed underneath: "+dmem"
+ * enables the host where it is off, "-dmem" leaves it alone, and "-<host>"
+ * is dropped where dmem stays enabled (the dmem.* files live in the
+ * host's directories).  The other tokens go to cgroup core unchanged.
+ *
+ * Not under one lock with cgroup core (its cgroup_mutex drains the files
+ * of removed cgroups, whose writers may wait for us): a write racing with
+ * a conflicting one on a parent or child can fail after cgroup core
+ * applied its own part.
+ */
 static ssize_t dmem_subtree_control_write(struct kernfs_open_file *of,
 					  char *buf, size_t nbytes, loff_t off)
 {
-	char *mapped = dmem_subtree_control_rewrite(buf);
+	struct cgroup *cgrp = of_css(of)->cgroup;
+	struct dmem_ctl_write w;
 	ssize_t ret;
 
-	if (IS_ERR(mapped)) {
-		ret = PTR_ERR(mapped);
-	} else {
-		ret = dmem_orig_subtree_control_write(of, mapped ?: buf,
-						      nbytes, off);
-		kfree(mapped);
+	ret = dmem_ctl_parse(buf, &w);
+	if (ret)
+		goto out;
+	ret = dmem_ctl_check(cgrp, &w);
+	if (ret)
+		goto out_free;
+	if (w.host)
+		dmem_ctl_append(&w, w.host, dmem_host->name);
+	if (w.len) {
+		ret = dmem_orig_subtree_control_write(of, w.rest, nbytes, off);
+		if (ret < 0)
+			goto out_free;
 	}
+	ret = dmem_ctl_apply(cgrp, w.dmem) ?: nbytes;
+out_free:
+	kfree(w.rest);
+out:
 	dmem_hook_exit(&dmem_subtree_write_hook);
 	return ret;
 }

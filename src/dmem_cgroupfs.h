@@ -4,8 +4,10 @@
  *
  * The dmem.* files are added to an existing controller (module parameter
  * "host": memory, or io) because a module cannot register a controller.
- * Per-cgroup state is a struct dmem_cg (core) per struct cgroup, created on
- * first use (charge or limit write) together with its ancestors.
+ * "dmem" is enabled per cgroup in cgroup.subtree_control with upstream's
+ * rules, in state of our own.  Per-cgroup state is a struct dmem_cg (core)
+ * per struct cgroup with a dmem css, created on first use (charge, limit
+ * write, "+dmem").
  */
 #ifndef DMEM_CGROUPFS_H
 #define DMEM_CGROUPFS_H
@@ -15,10 +17,9 @@
 /**
  * dmem_cg_of_current() - the dmem state charges of the current task go to.
  *
- * That is the cgroup of the task's host-controller css: the task's own
- * cgroup if the host controller (and so dmem) is enabled there, else the
- * nearest ancestor where it is (upstream charges the task's dmem css the
- * same way).  May sleep (first use allocates).
+ * That is the cgroup upstream's dmem css of the task belongs to: the
+ * task's own cgroup if its parent enables dmem, else the nearest ancestor
+ * whose parent does, else the root.  May sleep (first use allocates).
  *
  * Return: a referenced struct dmem_cg (drop with dmem_cg_put()), or
  * ERR_PTR(-ENOMEM) / ERR_PTR(-ENODEV) (host controller not usable).

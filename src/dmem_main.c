@@ -2,11 +2,14 @@
 /*
  * dmem-backport: module entry points.
  *
- * Init order: the pure core, the hook layer (module notifier), the cgroupfs
- * interface (dmem.* files, cgroup.controllers/subtree_control protocol,
- * per-cgroup state), then the TTM side (regions, charging, eviction), which
- * uses all of the former.  Exit runs in reverse.  Any failure undoes what
- * was set up and makes the load fail; every part prints its own pr_err.
+ * Init order: the hook layer (refuses to load if ftrace is disabled), the
+ * cgroupfs interface (dmem.* files, cgroup.controllers/subtree_control
+ * protocol, per-cgroup state), then the TTM side (regions, eviction and,
+ * last of all, charging), which uses all of the former.  Exit runs in
+ * reverse.  Any failure undoes everything that was set up and makes the
+ * load fail with one pr_err, printed by the part that failed.  Every step
+ * can be made to fail on purpose for tests (fail_init_step=N, see
+ * dmem_init_step() in src/compat/hook.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,15 +38,17 @@ static int __init dmem_backport_init(void)
 	err = dmem_ttm_init();
 	if (err)
 		goto fail_cgroupfs;
+	dmem_init_steps_done();
 	pr_info("version %s loaded\n", DMEM_VERSION);
 	return 0;
 
 fail_cgroupfs:
 	dmem_cgroupfs_exit();
 fail_hooks:
+	/* let the last callers leave hooks that were installed for a while */
 	dmem_hook_sync();
-	dmem_hooks_exit();
 fail:
+	dmem_init_steps_done();
 	dmem_core_exit();
 	return err;
 }
@@ -54,7 +59,6 @@ static void __exit dmem_backport_exit(void)
 	dmem_cgroupfs_exit();
 	/* every hook is removed: let the last callers leave our code */
 	dmem_hook_sync();
-	dmem_hooks_exit();
 	dmem_core_exit();
 	pr_info("unloaded\n");
 }

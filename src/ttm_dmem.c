@@ -45,12 +45,17 @@
  * @bdev: the TTM device (only compared, never dereferenced after fini)
  * @man: its VRAM manager
  * @region: the registered region
+ * @ref: one for the list, one per user of @region (dmem_ttm_dev_get());
+ *	the last put unregisters @region, so a region found by an
+ *	allocation stays registered while that allocation uses it, even if
+ *	ttm_device_fini() runs meanwhile
  */
 struct dmem_ttm_dev {
 	struct list_head node;
 	struct ttm_device *bdev;
 	struct ttm_resource_manager *man;
 	struct dmem_region *region;
+	refcount_t ref;
 };
 
 /**
@@ -164,22 +169,59 @@ static struct dmem_ttm_dev *dmem_ttm_dev_find_locked(struct ttm_device *bdev)
 }
 
 /**
- * dmem_ttm_region_of() - the region of @man, if it is a known VRAM manager.
+ * dmem_ttm_dev_get() - the device entry of @man, if it is a region.
  * @bdev: the TTM device
  * @man: a manager of @bdev
+ *
+ * Return: the entry with a reference (drop it with dmem_ttm_dev_put();
+ * its region stays registered until then), or NULL.
  */
-static struct dmem_region *dmem_ttm_region_of(struct ttm_device *bdev,
-					      struct ttm_resource_manager *man)
+static struct dmem_ttm_dev *dmem_ttm_dev_get(struct ttm_device *bdev,
+					     struct ttm_resource_manager *man)
 {
-	struct dmem_region *region = NULL;
 	struct dmem_ttm_dev *dev;
 
 	spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	if (dev && dev->man == man)
-		region = dev->region;
+		refcount_inc(&dev->ref);
+	else
+		dev = NULL;
 	spin_unlock(&dmem_ttm_devs_lock);
-	return region;
+	return dev;
+}
+
+/**
+ * dmem_ttm_dev_put() - drop a reference; the last one unregisters the
+ * region and frees the entry.  May sleep.
+ * @dev: the entry
+ */
+static void dmem_ttm_dev_put(struct dmem_ttm_dev *dev)
+{
+	if (!refcount_dec_and_test(&dev->ref))
+		return;
+	dmem_region_unregister(dev->region);
+	kfree(dev);
+}
+
+/**
+ * dmem_ttm_is_region() - whether @man is a known VRAM manager.
+ * @bdev: the TTM device
+ * @man: a manager of @bdev
+ *
+ * Return: true if it is (the answer may be stale at once).
+ */
+static bool dmem_ttm_is_region(struct ttm_device *bdev,
+			       struct ttm_resource_manager *man)
+{
+	struct dmem_ttm_dev *dev;
+	bool found;
+
+	spin_lock(&dmem_ttm_devs_lock);
+	dev = dmem_ttm_dev_find_locked(bdev);
+	found = dev && dev->man == man;
+	spin_unlock(&dmem_ttm_devs_lock);
+	return found;
 }
 
 /**
@@ -214,6 +256,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	dev->bdev = f->bdev;
 	dev->man = f->man;
 	dev->region = region;
+	refcount_set(&dev->ref, 1);
 	spin_lock(&dmem_ttm_devs_lock);
 	list_add_tail(&dev->node, &dmem_ttm_devs);
 	spin_unlock(&dmem_ttm_devs_lock);
@@ -261,53 +304,83 @@ static void dmem_ttm_remove_device(struct ttm_device *bdev)
 	spin_unlock(&dmem_ttm_devs_lock);
 	if (dev) {
 		pr_info("region %s removed\n", dmem_region_name(dev->region));
-		dmem_region_unregister(dev->region);
-		kfree(dev);
+		dmem_ttm_dev_put(dev);
 	}
 	mutex_unlock(&dmem_ttm_devs_mutex);
 }
 
 /**
+ * struct dmem_ttm_walk - devices seen by the load-time walk.
+ * @n: entries used in @found
+ * @missed: devices that did not fit (found later, lazily)
+ * @found: the devices
+ */
+struct dmem_ttm_walk {
+	unsigned int n;
+	unsigned int missed;
+	struct dmem_ttm_found found[DMEM_TTM_MAX_DEVICES];
+};
+
+/**
  * dmem_ttm_found_device() - callback of ttm_compat_enum_devices().
  * @bdev: a device on ttm_glob.device_list
- * @arg: array of struct dmem_ttm_found, @arg[0].size counts entries
+ * @arg: the struct dmem_ttm_walk
  *
  * Runs under ttm_global_mutex: only look, never sleep on our locks.
  */
 static void dmem_ttm_found_device(struct ttm_device *bdev, void *arg)
 {
-	struct dmem_ttm_found *found = arg;
+	struct dmem_ttm_walk *walk = arg;
 	struct ttm_resource_manager *man = ttm_compat_vram_manager(bdev);
 	struct drm_device *drm;
-	unsigned int n = found[0].size;
 
-	if (!man || n + 1 >= DMEM_TTM_MAX_DEVICES)
+	if (!man)
 		return;
+	if (walk->n == ARRAY_SIZE(walk->found)) {
+		walk->missed++;
+		return;
+	}
 	spin_lock(&bdev->lru_lock);
 	drm = ttm_compat_any_drm(bdev, man);
-	if (dmem_ttm_describe(&found[n + 1], bdev, man, drm))
-		found[0].size = n + 1;
+	if (dmem_ttm_describe(&walk->found[walk->n], bdev, man, drm))
+		walk->n++;
 	spin_unlock(&bdev->lru_lock);
 }
 
-static void dmem_ttm_discover_present(void)
+/**
+ * dmem_ttm_discover_present() - register the devices present at load.
+ *
+ * Holds dmem_ttm_devs_mutex across the walk: a ttm_device_fini() that
+ * starts meanwhile waits in our hook (installed before) until the walk is
+ * over.  At most DMEM_TTM_MAX_DEVICES devices are registered here; more
+ * are reported and become regions at their first VRAM allocation.
+ *
+ * Return: 0, or a negative error if the walk could not be done (printed).
+ */
+static int dmem_ttm_discover_present(void)
 {
-	struct dmem_ttm_found *found;
+	struct dmem_ttm_walk *walk;
 	unsigned int i;
 	int ret;
 
-	found = kcalloc(DMEM_TTM_MAX_DEVICES, sizeof(*found), GFP_KERNEL);
-	if (!found)
-		return;
-	mutex_lock(&dmem_ttm_devs_mutex);
-	ret = ttm_compat_enum_devices(dmem_ttm_found_device, found);
+	ret = dmem_init_step("allocate the device walk");
 	if (ret)
-		pr_warn("cannot list TTM devices (%d): regions appear at first VRAM allocation\n",
-			ret);
-	for (i = 1; i <= found[0].size; i++)
-		dmem_ttm_add_device(&found[i]);
+		return ret;
+	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
+	if (!walk) {
+		pr_err("no memory to list TTM devices\n");
+		return -ENOMEM;
+	}
+	mutex_lock(&dmem_ttm_devs_mutex);
+	ret = ttm_compat_enum_devices(dmem_ttm_found_device, walk);
+	for (i = 0; !ret && i < walk->n; i++)
+		dmem_ttm_add_device(&walk->found[i]);
 	mutex_unlock(&dmem_ttm_devs_mutex);
-	kfree(found);
+	if (walk->missed)
+		pr_info("%u TTM devices beyond the first %zu become regions at their first VRAM allocation\n",
+			walk->missed, ARRAY_SIZE(walk->found));
+	kfree(walk);
+	return ret;
 }
 
 /* ---- per-task context ------------------------------------------------- */
@@ -471,6 +544,161 @@ static DMEM_HOOK_STUB int orig_ttm_resource_alloc(struct ttm_buffer_object *bo,
 }
 
 /**
+ * dmem_ttm_pool_of_current() - the current task's pool in @dev's region,
+ * with its cgroup pinned.
+ * @dev: the device entry (referenced by the caller)
+ *
+ * The pin is taken here, before anything can sleep: the cgroup stays
+ * while the allocation is in flight, and the pin passes to the charge
+ * record on success.
+ *
+ * Return: a referenced pool (release with dmem_ttm_pool_release()), or an
+ * ERR_PTR from dmem_pool_of_current().
+ */
+static struct dmem_pool *dmem_ttm_pool_of_current(struct dmem_ttm_dev *dev)
+{
+	struct dmem_pool *pool = dmem_pool_of_current(dev->region);
+
+	if (!IS_ERR(pool))
+		dmem_cg_pin(dmem_pool_cg(pool));
+	return pool;
+}
+
+static void dmem_ttm_pool_release(struct dmem_pool *pool)
+{
+	dmem_cg_unpin(dmem_pool_cg(pool));
+	dmem_pool_put(pool);
+}
+
+/**
+ * dmem_ttm_charge_failed() - remember a failed charge for the eviction.
+ * @man: the VRAM manager
+ * @pool: the charged pool (reference and pin passed in)
+ * @limit: the pool whose max was hit (reference passed in), or NULL
+ */
+static void dmem_ttm_charge_failed(struct ttm_resource_manager *man,
+				   struct dmem_pool *pool,
+				   struct dmem_pool *limit)
+{
+	/* Only failures need the context (for the eviction). */
+	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
+
+	dmem_cg_unpin(dmem_pool_cg(pool));
+	if (ctx) {
+		/* 7.3: a charge failure never evicts before falling back */
+		ctx->probe_evict = DMEM_ALLOC_EVICT_NONE;
+		ctx->man = man;
+		dmem_ttm_ctx_set_pools(ctx, pool, limit);
+		return;
+	}
+	dmem_pool_put(pool);
+	if (limit)
+		dmem_pool_put(limit);
+}
+
+/**
+ * dmem_ttm_alloc_failed() - the kernel's allocator failed after a charge.
+ * @man: the VRAM manager
+ * @pool: the charged pool (reference and pin passed in)
+ * @size: bytes charged, uncharged here
+ * @ret: the allocator's error
+ */
+static void dmem_ttm_alloc_failed(struct ttm_resource_manager *man,
+				  struct dmem_pool *pool, u64 size, int ret)
+{
+	/* Only failures need the context (for the eviction). */
+	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
+
+	/* 7.3 decides with the new buffer still charged */
+	if (ctx && ctx->probing)
+		ctx->probe_evict = ret == -ENOSPC ?
+			dmem_alloc_evict_before_fallback(pool) :
+			DMEM_ALLOC_EVICT_NONE;
+	dmem_pool_uncharge(pool, size);
+	dmem_cg_unpin(dmem_pool_cg(pool));
+	if (ctx) {
+		/* No limit hit: eviction uses the common ancestor. */
+		ctx->man = man;
+		dmem_ttm_ctx_set_pools(ctx, pool, NULL);
+	} else {
+		dmem_pool_put(pool);
+	}
+}
+
+/**
+ * dmem_ttm_charged_alloc() - charge @dev's region, then allocate.
+ * @dev: the device entry of the VRAM manager (referenced by the caller)
+ * @man: the VRAM manager
+ * @bo: the buffer object
+ * @place: where to allocate
+ * @res_ptr: the new resource
+ *
+ * A pool that died under us (its cgroup went offline in a migration race,
+ * or the region is being removed) is looked up once more; if it is dead
+ * again the region is going away and the allocation runs uncharged, like
+ * one in a manager that is no region (never -ENOSPC: that would make TTM
+ * evict for nothing).
+ *
+ * Return: as ttm_resource_alloc().
+ */
+static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
+				  struct ttm_resource_manager *man,
+				  struct ttm_buffer_object *bo,
+				  const struct ttm_place *place,
+				  struct ttm_resource **res_ptr)
+{
+	u64 size = ttm_compat_bo_bytes(bo);
+	struct dmem_pool *pool, *limit;
+	struct dmem_ttm_charge *charge;
+	unsigned int tries = 0;
+	int ret;
+
+	charge = kmem_cache_alloc(dmem_ttm_charge_cache, GFP_KERNEL);
+	if (!charge)
+		return -ENOMEM;
+	for (;;) {
+		pool = dmem_ttm_pool_of_current(dev);
+		if (IS_ERR(pool)) {
+			kmem_cache_free(dmem_ttm_charge_cache, charge);
+			/* Region going away, or no memory for the pool. */
+			if (PTR_ERR(pool) == -ENOMEM)
+				return -ENOMEM;
+			return orig_ttm_resource_alloc(bo, place, res_ptr);
+		}
+		ret = dmem_pool_try_charge(pool, size, &limit);
+		if (ret != -ENODEV)
+			break;
+		dmem_ttm_pool_release(pool);
+		if (++tries == 2) {
+			kmem_cache_free(dmem_ttm_charge_cache, charge);
+			return orig_ttm_resource_alloc(bo, place, res_ptr);
+		}
+	}
+	if (ret) {
+		kmem_cache_free(dmem_ttm_charge_cache, charge);
+		dmem_ttm_charge_failed(man, pool, limit);
+		return -ENOSPC;
+	}
+
+	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
+	if (ret) {
+		kmem_cache_free(dmem_ttm_charge_cache, charge);
+		dmem_ttm_alloc_failed(man, pool, size, ret);
+		return ret;
+	}
+	/*
+	 * The record keeps the cgroup pin; the charge itself keeps the pool
+	 * alive until it is uncharged (see dmem_region_unregister()).
+	 */
+	charge->res = *res_ptr;
+	charge->pool = pool;
+	charge->size = size;
+	dmem_ttm_track(charge);
+	dmem_pool_put(pool);
+	return 0;
+}
+
+/**
  * dmem_ttm_resource_alloc() - replacement of ttm_resource_alloc().
  * @bo: the buffer object
  * @place: where to allocate
@@ -488,88 +716,22 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 {
 	struct ttm_resource_manager *man = ttm_manager_type(bo->bdev,
 							    place->mem_type);
-	struct dmem_pool *pool, *limit = NULL;
-	struct dmem_ttm_charge *charge;
-	struct dmem_region *region;
-	struct dmem_ttm_ctx *ctx;
-	u64 size;
+	struct dmem_ttm_dev *dev = NULL;
 	int ret;
 
-	if (!man || place->mem_type != DMEM_TTM_VRAM) {
-		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
-		goto out;
-	}
-	region = dmem_ttm_region_of(bo->bdev, man);
-	if (!region) {
-		dmem_ttm_discover(bo, man);
-		region = dmem_ttm_region_of(bo->bdev, man);
-	}
-	if (!region) {
-		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
-		goto out;
-	}
-
-	pool = dmem_pool_of_current(region);
-	if (IS_ERR(pool)) {
-		/* Region going away, or no memory for the pool. */
-		ret = PTR_ERR(pool) == -ENOMEM ? -ENOMEM :
-		      orig_ttm_resource_alloc(bo, place, res_ptr);
-		goto out;
-	}
-	charge = kmem_cache_alloc(dmem_ttm_charge_cache, GFP_KERNEL);
-	if (!charge) {
-		dmem_pool_put(pool);
-		ret = -ENOMEM;
-		goto out;
-	}
-
-	size = ttm_compat_bo_bytes(bo);
-	ret = dmem_pool_try_charge(pool, size, &limit);
-	if (ret) {
-		kmem_cache_free(dmem_ttm_charge_cache, charge);
-		/* Only failures need the context (for the eviction). */
-		ctx = dmem_ttm_ctx_current();
-		if (ctx) {
-			/* 7.3: a charge failure never evicts before falling back */
-			ctx->probe_evict = DMEM_ALLOC_EVICT_NONE;
-			ctx->man = man;
-			dmem_ttm_ctx_set_pools(ctx, pool, limit);
-		} else {
-			dmem_pool_put(pool);
-			if (limit)
-				dmem_pool_put(limit);
+	if (man && place->mem_type == DMEM_TTM_VRAM) {
+		dev = dmem_ttm_dev_get(bo->bdev, man);
+		if (!dev) {
+			dmem_ttm_discover(bo, man);
+			dev = dmem_ttm_dev_get(bo->bdev, man);
 		}
-		ret = -ENOSPC;
-		goto out;
 	}
-
-	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
-	if (ret) {
-		/* Only failures need the context (for the eviction). */
-		ctx = dmem_ttm_ctx_current();
-		/* 7.3 decides with the new buffer still charged */
-		if (ctx && ctx->probing)
-			ctx->probe_evict = ret == -ENOSPC ?
-				dmem_alloc_evict_before_fallback(pool) :
-				DMEM_ALLOC_EVICT_NONE;
-		dmem_pool_uncharge(pool, size);
-		kmem_cache_free(dmem_ttm_charge_cache, charge);
-		if (ctx) {
-			/* No limit hit: eviction uses the common ancestor. */
-			ctx->man = man;
-			dmem_ttm_ctx_set_pools(ctx, pool, NULL);
-		} else {
-			dmem_pool_put(pool);
-		}
-		goto out;
+	if (dev) {
+		ret = dmem_ttm_charged_alloc(dev, man, bo, place, res_ptr);
+		dmem_ttm_dev_put(dev);
+	} else {
+		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	}
-	charge->res = *res_ptr;
-	charge->pool = pool;	/* the charge holds its own reference */
-	dmem_cg_pin(dmem_pool_cg(pool));
-	charge->size = size;
-	dmem_ttm_track(charge);
-	dmem_pool_put(pool);
-out:
 	dmem_hook_exit(&dmem_ttm_hook_alloc);
 	return ret;
 }
@@ -662,7 +824,7 @@ static struct dmem_ttm_ctx *dmem_ttm_probe_prepare(struct dmem_ttm_ctx *ctx,
 	if (!ctx || ctx->probing || ctx->evicting)
 		return NULL;
 	man = ttm_compat_vram_manager(bo->bdev);
-	if (!man || !dmem_ttm_region_of(bo->bdev, man))
+	if (!man || !dmem_ttm_is_region(bo->bdev, man))
 		return NULL;
 	return ctx;
 }
@@ -794,15 +956,20 @@ static struct dmem_hook dmem_ttm_hook_mem_space = {
 };
 
 /*
- * Order matters: uncharging and device removal first, so that nothing we
- * charge can be freed unseen; the allocation scope before the charge.
+ * Install order: everything that observes or undoes first, the charge
+ * last, so that nothing is charged until every hook that frees, evicts or
+ * removes a charged thing is in place (a failed install then has nothing
+ * to undo but hooks).  Removal runs in reverse: the charge goes first.
+ *  1. ttm_resource_fini (uncharge) and ttm_device_fini (region removal);
+ *  2. the eviction hooks (ttm_dmem_evict.c) and the allocation scopes;
+ *  3. (the load-time device walk, between 2 and 3 in dmem_ttm_init());
+ *  4. ttm_resource_alloc (charge).
  */
-static struct dmem_hook *dmem_ttm_hooks[] = {
+static struct dmem_hook *dmem_ttm_hooks_early[] = {
 	&dmem_ttm_hook_fini,
 	&dmem_ttm_hook_device_fini,
 	&dmem_ttm_hook_validate,
 	&dmem_ttm_hook_mem_space,
-	&dmem_ttm_hook_alloc,
 };
 
 /* ---- init / exit ------------------------------------------------------ */
@@ -839,42 +1006,80 @@ static void dmem_ttm_remove_all_devices(void)
 	spin_lock(&dmem_ttm_devs_lock);
 	list_splice_init(&dmem_ttm_devs, &gone);
 	spin_unlock(&dmem_ttm_devs_lock);
-	list_for_each_entry_safe(dev, tmp, &gone, node) {
-		dmem_region_unregister(dev->region);
-		kfree(dev);
-	}
+	list_for_each_entry_safe(dev, tmp, &gone, node)
+		dmem_ttm_dev_put(dev);
 	mutex_unlock(&dmem_ttm_devs_mutex);
+}
+
+static void dmem_ttm_remove_hooks(void)
+{
+	dmem_hook_remove(&dmem_ttm_hook_alloc);
+	dmem_hook_remove_all(dmem_ttm_evict_hooks, dmem_ttm_evict_nhooks);
+	dmem_hook_remove_all(dmem_ttm_hooks_early,
+			     ARRAY_SIZE(dmem_ttm_hooks_early));
+}
+
+/*
+ * Undo everything dmem_ttm_init() may have done (each part is a no-op if
+ * it was not done): hooks, then (once no CPU can be in them) charges,
+ * regions and the record cache.
+ */
+static void dmem_ttm_teardown(void)
+{
+	dmem_ttm_remove_hooks();
+	dmem_hook_sync();
+	dmem_ttm_drop_charges();
+	dmem_ttm_remove_all_devices();
+	kmem_cache_destroy(dmem_ttm_charge_cache);
+	dmem_ttm_charge_cache = NULL;
+}
+
+static int dmem_ttm_create_cache(void)
+{
+	int ret = dmem_init_step("charge record cache");
+
+	if (ret)
+		return ret;
+	dmem_ttm_charge_cache = KMEM_CACHE(dmem_ttm_charge, 0);
+	if (!dmem_ttm_charge_cache) {
+		pr_err("cannot create the charge record cache\n");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
  * dmem_ttm_init() - discover devices and install the TTM hooks.
  *
- * Return: 0, or a negative error after which nothing is left installed.
+ * Return: 0, or a negative error (printed once) after which nothing is
+ * left installed, registered or charged.
  */
 int dmem_ttm_init(void)
 {
 	int ret;
 
 	ttm_compat_build_checks();
-	dmem_ttm_charge_cache = KMEM_CACHE(dmem_ttm_charge, 0);
-	if (!dmem_ttm_charge_cache) {
-		pr_err("cannot create the charge record cache\n");
-		return -ENOMEM;
-	}
-	ret = dmem_hook_install_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
+	ret = dmem_ttm_create_cache();
 	if (ret)
-		goto fail_cache;
+		return ret;
+	ret = dmem_hook_install_all(dmem_ttm_hooks_early,
+				    ARRAY_SIZE(dmem_ttm_hooks_early));
+	if (ret)
+		goto fail;
 	ret = dmem_hook_install_all(dmem_ttm_evict_hooks,
 				    dmem_ttm_evict_nhooks);
-	if (ret) {
-		dmem_hook_remove_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
-		goto fail_cache;
-	}
-	dmem_ttm_discover_present();
+	if (ret)
+		goto fail;
+	ret = dmem_ttm_discover_present();
+	if (ret)
+		goto fail;
+	ret = dmem_hook_install(&dmem_ttm_hook_alloc);
+	if (ret)
+		goto fail;
 	return 0;
 
-fail_cache:
-	kmem_cache_destroy(dmem_ttm_charge_cache);
+fail:
+	dmem_ttm_teardown();
 	return ret;
 }
 
@@ -883,10 +1088,5 @@ fail_cache:
  */
 void dmem_ttm_exit(void)
 {
-	dmem_hook_remove_all(dmem_ttm_evict_hooks, dmem_ttm_evict_nhooks);
-	dmem_hook_remove_all(dmem_ttm_hooks, ARRAY_SIZE(dmem_ttm_hooks));
-	dmem_hook_sync();
-	dmem_ttm_drop_charges();
-	dmem_ttm_remove_all_devices();
-	kmem_cache_destroy(dmem_ttm_charge_cache);
+	dmem_ttm_teardown();
 }

@@ -30,10 +30,23 @@
  * was measured to save a little, but the load/unload smoke test then hit
  * unhandled int3 traps at the patched site under QEMU/TCG with 2 vCPUs;
  * not understood, so not done.)
+ *
+ * FTRACE_OPS_FL_PERMANENT (since 5.5; checked in Debian 6.1 and 6.12, as
+ * livepatch uses it): while such an ops is registered, writing 0 to
+ * kernel.ftrace_enabled fails with -EBUSY, and registering one while
+ * ftrace_enabled is 0 fails with -EBUSY.  Without it, ftrace_enabled=0
+ * silently turns every hook off and every stub runs its dummy body.
+ *
+ * FTRACE_OPS_FL_IPMODIFY only where the handler really changes the IP
+ * (a redirection or a stub): an IPMODIFY ops owns its function, and a
+ * livepatch of that function then fails with -EBUSY.  Observing handlers
+ * do without it.
  */
-#define DMEM_FTRACE_OPS_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | \
-				 FTRACE_OPS_FL_IPMODIFY | \
-				 FTRACE_OPS_FL_RECURSION)
+#define DMEM_FTRACE_OBSERVE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | \
+					 FTRACE_OPS_FL_RECURSION | \
+					 FTRACE_OPS_FL_PERMANENT)
+#define DMEM_FTRACE_REDIRECT_FLAGS	(DMEM_FTRACE_OBSERVE_FLAGS | \
+					 FTRACE_OPS_FL_IPMODIFY)
 
 /**
  * dmem_ftrace_set_ip() - make the ftrace trampoline return to @ip.

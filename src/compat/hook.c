@@ -6,8 +6,7 @@
 
 #include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/notifier.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/string.h>
@@ -47,8 +46,34 @@ static __always_inline bool dmem_hook_from_us(unsigned long parent_ip)
 	return parent_ip - dmem_text_base < dmem_text_size;
 }
 
-static DEFINE_MUTEX(dmem_hook_module_lock);
-static LIST_HEAD(dmem_hook_modules);
+/*
+ * Fault injection of module init (test facility, see dmem_init_step()):
+ * only settable at load (no sysfs file), and only by whoever may load
+ * modules at all.
+ */
+static unsigned int fail_init_step;
+module_param(fail_init_step, uint, 0);
+MODULE_PARM_DESC(fail_init_step,
+		 "Test facility: make init step N (1, 2, ...) fail; 0 = off");
+
+static unsigned int dmem_init_steps;
+static bool dmem_init_over;
+
+int dmem_init_step(const char *what)
+{
+	if (dmem_init_over || !fail_init_step)
+		return 0;
+	if (++dmem_init_steps != fail_init_step)
+		return 0;
+	pr_err("init step %u (%s) failed: fault injected by fail_init_step\n",
+	       dmem_init_steps, what);
+	return -EIO;
+}
+
+void dmem_init_steps_done(void)
+{
+	dmem_init_over = true;
+}
 
 unsigned long dmem_hook_lookup(const char *name)
 {
@@ -157,34 +182,43 @@ void dmem_hook_exit(struct dmem_hook *hook)
 
 static int dmem_hook_register_ops(struct dmem_hook *hook,
 				  struct ftrace_ops *ops, ftrace_func_t func,
-				  unsigned long site, const char *what)
+				  unsigned long site, bool ipmodify,
+				  const char *what)
 {
+	char step[96];
 	int err;
 
 	ops->func = func;
-	ops->flags = DMEM_FTRACE_OPS_FLAGS;
+	ops->flags = ipmodify ? DMEM_FTRACE_REDIRECT_FLAGS :
+				DMEM_FTRACE_OBSERVE_FLAGS;
+	snprintf(step, sizeof(step), "hook %s, %s", hook->name, what);
+	err = dmem_init_step(step);
+	if (err)
+		return err;
 	err = ftrace_set_filter_ip(ops, site, 0, 0);
 	if (err) {
 		pr_err("hook %s: %s is not traceable by ftrace (%d)\n",
 		       hook->name, what, err);
-		return err;
+		goto free_filter;
 	}
 	err = register_ftrace_function(ops);
 	if (err) {
 		pr_err("hook %s: cannot register ftrace handler for %s (%d)%s\n",
 		       hook->name, what, err,
 		       err == -EBUSY ? ", another IPMODIFY user (livepatch?) owns it" : "");
-		ftrace_set_filter_ip(ops, site, 1, 0);
-		return err;
+		goto free_filter;
 	}
 	return 0;
+
+free_filter:
+	/* the filter hash was allocated by the first ftrace_set_filter_ip() */
+	ftrace_free_filter(ops);
+	return err;
 }
 
-static void dmem_hook_unregister_ops(struct ftrace_ops *ops,
-				     unsigned long site)
+static void dmem_hook_unregister_ops(struct ftrace_ops *ops)
 {
 	unregister_ftrace_function(ops);
-	ftrace_set_filter_ip(ops, site, 1, 0);
 	ftrace_free_filter(ops);
 }
 
@@ -231,7 +265,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 		}
 		err = dmem_hook_register_ops(hook, &hook->stub_ops,
 					     dmem_hook_call_orig,
-					     hook->stub_site, "our stub");
+					     hook->stub_site, true, "our stub");
 		if (err)
 			return err;
 		hook->stub_registered = true;
@@ -240,6 +274,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 	if (hook->replacement || hook->entry) {
 		err = dmem_hook_register_ops(hook, &hook->ops,
 					     dmem_hook_redirect, hook->target,
+					     hook->replacement != 0,
 					     "the kernel function");
 		if (err)
 			goto undo_stub;
@@ -250,7 +285,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 
 undo_stub:
 	if (hook->stub_registered)
-		dmem_hook_unregister_ops(&hook->stub_ops, hook->stub_site);
+		dmem_hook_unregister_ops(&hook->stub_ops);
 	hook->stub_registered = false;
 	return err;
 }
@@ -261,7 +296,7 @@ void dmem_hook_remove(struct dmem_hook *hook)
 		return;
 	if (hook->ops_registered) {
 		/* no new callers enter the replacement after this */
-		dmem_hook_unregister_ops(&hook->ops, hook->target);
+		dmem_hook_unregister_ops(&hook->ops);
 		hook->ops_registered = false;
 	}
 	/* callers already inside may still need the original */
@@ -270,7 +305,7 @@ void dmem_hook_remove(struct dmem_hook *hook)
 	wait_event(dmem_hook_waitq, atomic_read(&hook->inflight) == 0);
 	hook->removing = false;
 	if (hook->stub_registered) {
-		dmem_hook_unregister_ops(&hook->stub_ops, hook->stub_site);
+		dmem_hook_unregister_ops(&hook->stub_ops);
 		hook->stub_registered = false;
 	}
 	hook->installed = false;
@@ -309,104 +344,58 @@ void dmem_hook_sync(void)
 	synchronize_rcu();
 }
 
-/* ---- modules loaded after us ------------------------------------------ */
+/* ---- layer set-up ------------------------------------------------------ */
 
-static void dmem_hook_module_up(struct dmem_hook_module *hm)
+/* Target of the probe below: never called with the probe in place. */
+static noinline void dmem_hook_probe_target(void)
 {
+	barrier();
+}
+
+static void notrace dmem_hook_probe_func(unsigned long ip,
+					 unsigned long parent_ip,
+					 struct ftrace_ops *op,
+					 struct ftrace_regs *fregs)
+{
+}
+
+/*
+ * A permanent observing ops on a function of ours: fails with -EBUSY
+ * exactly when kernel.ftrace_enabled is 0 (the sysctl is not exported),
+ * before any real hook is touched.
+ */
+static struct ftrace_ops dmem_hook_probe_ops;
+
+static int dmem_hook_check_ftrace(void)
+{
+	struct ftrace_ops *probe = &dmem_hook_probe_ops;
+	unsigned long site = dmem_ftrace_site((unsigned long)dmem_hook_probe_target);
 	int err;
 
-	if (hm->active)
-		return;
-	err = hm->coming(hm);
-	if (err) {
-		pr_err("module %s: installing hooks failed (%d), dmem support for it is off\n",
-		       hm->name, err);
-		return;
+	memset(probe, 0, sizeof(*probe));
+	probe->func = dmem_hook_probe_func;
+	probe->flags = DMEM_FTRACE_OBSERVE_FLAGS;
+
+	if (!site) {
+		pr_err("our own functions have no ftrace site (module built without CONFIG_DYNAMIC_FTRACE?)\n");
+		return -ENOENT;
 	}
-	hm->active = true;
-}
-
-static void dmem_hook_module_down(struct dmem_hook_module *hm)
-{
-	if (!hm->active)
-		return;
-	hm->going(hm);
-	hm->active = false;
-}
-
-static int dmem_hook_module_notify(struct notifier_block *nb,
-				   unsigned long action, void *data)
-{
-	struct module *mod = data;
-	struct dmem_hook_module *hm;
-
-	mutex_lock(&dmem_hook_module_lock);
-	list_for_each_entry(hm, &dmem_hook_modules, node) {
-		if (strcmp(hm->name, mod->name))
-			continue;
-		switch (action) {
-		case MODULE_STATE_COMING:
-			dmem_hook_module_up(hm);
-			break;
-		case MODULE_STATE_LIVE:
-			if (hm->active && hm->live)
-				hm->live(hm);
-			break;
-		case MODULE_STATE_GOING:
-			dmem_hook_module_down(hm);
-			break;
-		}
+	err = ftrace_set_filter_ip(probe, site, 0, 0);
+	if (!err) {
+		err = register_ftrace_function(probe);
+		if (!err)
+			unregister_ftrace_function(probe);
 	}
-	mutex_unlock(&dmem_hook_module_lock);
-	/* never veto the other module's load */
-	return NOTIFY_OK;
-}
-
-static struct notifier_block dmem_hook_module_nb = {
-	.notifier_call = dmem_hook_module_notify,
-};
-
-int dmem_hook_module_register(struct dmem_hook_module *hm)
-{
-	mutex_lock(&dmem_hook_module_lock);
-	hm->active = false;
-	list_add_tail(&hm->node, &dmem_hook_modules);
-	/*
-	 * The notifier is registered already: a module loading from now on
-	 * reaches dmem_hook_module_notify(), which waits for the lock; one
-	 * already there is found by its symbol (a kprobe cannot be placed on
-	 * a module that is going away).
-	 */
-	if (dmem_hook_lookup(hm->probe_symbol)) {
-		dmem_hook_module_up(hm);
-		if (hm->active && hm->live)
-			hm->live(hm);
-	}
-	mutex_unlock(&dmem_hook_module_lock);
-	return 0;
-}
-
-void dmem_hook_module_unregister(struct dmem_hook_module *hm)
-{
-	mutex_lock(&dmem_hook_module_lock);
-	dmem_hook_module_down(hm);
-	list_del(&hm->node);
-	mutex_unlock(&dmem_hook_module_lock);
+	ftrace_free_filter(probe);
+	if (err == -EBUSY)
+		pr_err("ftrace is disabled (kernel.ftrace_enabled=0): refusing to load; set it to 1 first\n");
+	else if (err)
+		pr_err("cannot register an ftrace handler (%d)\n", err);
+	return err;
 }
 
 int dmem_hooks_init(void)
 {
-	int err;
-
 	dmem_hook_find_text();
-	err = register_module_notifier(&dmem_hook_module_nb);
-
-	if (err)
-		pr_err("cannot register module notifier (%d)\n", err);
-	return err;
-}
-
-void dmem_hooks_exit(void)
-{
-	unregister_module_notifier(&dmem_hook_module_nb);
+	return dmem_init_step("ftrace check") ?: dmem_hook_check_ftrace();
 }

@@ -17,7 +17,11 @@
  *  - the original is called through a stub of our own (same prototype)
  *    whose ftrace site is redirected to the original's body just past its
  *    own ftrace site, again with ``ret`` (this is how livepatch reaches
- *    functions), and without re-entering our redirection.
+ *    functions), and without re-entering our redirection;
+ *  - every ftrace handler is FTRACE_OPS_FL_PERMANENT (root cannot switch
+ *    the hooks off with kernel.ftrace_enabled=0 while they are installed),
+ *    and only the ones that change the IP claim FTRACE_OPS_FL_IPMODIFY
+ *    (observing a function leaves it livepatchable).
  *
  * Usage::
  *
@@ -54,7 +58,6 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/ftrace.h>
-#include <linux/list.h>
 #include <linux/module.h>
 
 /*
@@ -102,7 +105,8 @@ typedef bool (*dmem_hook_entry_t)(struct pt_regs *regs);
  * @entry: optional (DMEM_HOOK_ENTRY()).  Decides, per call, whether the
  *	call is redirected into @replacement (without @entry: always); with
  *	@replacement 0 it only observes the call (the cheapest hook: one
- *	ftrace handler run, no redirection).  Calls made by this module are
+ *	ftrace handler run, no redirection, and no FTRACE_OPS_FL_IPMODIFY:
+ *	a livepatch of @name still works).  Calls made by this module are
  *	never passed to it.
  * @optional: if true, a missing symbol makes dmem_hook_install() return
  *	-ENOENT without printing an error (the caller decides).
@@ -200,55 +204,34 @@ void dmem_hook_exit(struct dmem_hook *hook);
 void dmem_hook_sync(void);
 
 /**
- * struct dmem_hook_module - hooks that live in a module loaded after ours.
- * @name: module name, e.g. "ttm".
- * @probe_symbol: a function of that module ("ttm:ttm_resource_alloc"), used
- *	to find out at registration whether the module is already loaded.
- * @coming: called (process context, may sleep, with the module's text in
- *	place: MODULE_STATE_COMING, or already loaded at registration) to
- *	install the module's hooks.  A non-zero return is logged and the
- *	module's hooks are considered absent; the module still loads.
- * @live: optional, called when the module has finished its init
- *	(MODULE_STATE_LIVE), or right after @coming at registration if the
- *	module is already loaded.
- * @going: called before the module's text goes away (MODULE_STATE_GOING,
- *	after its exit function ran) or at dmem_hook_module_unregister(), only
- *	if @coming succeeded; must remove the module's hooks.
+ * dmem_hooks_init() - set up this layer before the first hook is installed.
  *
- * Callbacks are serialised with each other by a mutex of this layer.
- * Private members follow.
- */
-struct dmem_hook_module {
-	const char *name;
-	const char *probe_symbol;
-	int (*coming)(struct dmem_hook_module *hm);
-	void (*live)(struct dmem_hook_module *hm);
-	void (*going)(struct dmem_hook_module *hm);
-
-	/* private */
-	struct list_head node;
-	bool active;
-};
-
-/**
- * dmem_hook_module_register() - follow a module's load and unload.
- * @hm: the description, static storage.
+ * Finds our own text (calls from it are never redirected) and checks that
+ * permanent ftrace handlers can be registered: with kernel.ftrace_enabled
+ * at 0 they cannot, and the module refuses to load (one pr_err).
  *
- * If the module is already loaded, @hm->coming (and @hm->live) run before
- * this returns.  Return: 0 or a negative errno (notifier registration).
+ * Return: 0 or a negative errno.
  */
-int dmem_hook_module_register(struct dmem_hook_module *hm);
-
-/**
- * dmem_hook_module_unregister() - stop following; runs @hm->going if the
- * module's hooks are installed.
- * @hm: the description passed to dmem_hook_module_register().
- */
-void dmem_hook_module_unregister(struct dmem_hook_module *hm);
-
-/** dmem_hooks_init() - set up this layer (module notifier).  Return: 0/-errno. */
 int dmem_hooks_init(void);
-/** dmem_hooks_exit() - tear down this layer; all hooks must be removed. */
-void dmem_hooks_exit(void);
+
+/**
+ * dmem_init_step() - one step of module init, for fault injection.
+ * @what: what the step does (for the message).
+ *
+ * Test facility: with the module parameter fail_init_step=N (root only,
+ * at load), the Nth call during module init fails with -EIO after one
+ * pr_err naming @what; the caller must then undo everything, as for a real
+ * failure of that step, without printing anything else.  Steps counted
+ * after dmem_init_steps_done() never fail.
+ *
+ * Return: 0, or -EIO for the injected failure.
+ */
+int dmem_init_step(const char *what);
+
+/**
+ * dmem_init_steps_done() - module init is over (or failed): stop counting
+ * steps for fault injection.
+ */
+void dmem_init_steps_done(void);
 
 #endif /* DMEM_COMPAT_HOOK_H */

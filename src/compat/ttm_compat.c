@@ -13,15 +13,23 @@
  *
  * IBT: ttm_global_swapout() is called through a stub of ours that the
  * hook layer redirects into it; our redirection returns into our own
- * function.  Both are ftrace IP rewrites (RET, not an indirect call).
+ * function.  Both are ftrace IP rewrites (RET, not an indirect call), both
+ * done by the hook layer (src/compat/hook.c), the only user of ftrace.
+ *
+ * ttm_glob race: once the last TTM device is gone, ttm_global_release()
+ * zeroes ttm_glob (device_list included, under ttm_global_mutex, which we
+ * cannot take), and ttm_global_swapout() would then follow a NULL list.
+ * A check before the call cannot close that window, so for the duration
+ * of the walk we own a TTM device ourselves: an empty placeholder
+ * (ttm_device_init(), exported) that keeps ttm_glob's use count above
+ * zero.  It has no VRAM manager, so the walk does not report it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ftrace.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
-#include <linux/string.h>
 #include <drm/drm_device.h>
+#include <drm/drm_vma_manager.h>
 
 #include "compat/ttm_compat.h"
 #include "compat/hook.h"
@@ -31,26 +39,31 @@ static void (*dmem_ttm_enum_fn)(struct ttm_device *bdev, void *arg);
 static void *dmem_ttm_enum_arg;
 static DEFINE_MUTEX(dmem_ttm_enum_mutex);
 
+static struct dmem_hook dmem_ttm_hook_enum;
+
 /*
  * Same return convention as ttm_device_swapout() (int) and ttm_bo_swapout()
- * (s64): 0 means "nothing swapped, go on with the next device".
+ * (s64): 0 means "nothing swapped, go on with the next device".  Only the
+ * first argument (the device) is used.
  */
-static noinline long dmem_ttm_enum_one(struct ttm_device *bdev)
+static long dmem_ttm_enum_one(struct ttm_device *bdev)
 {
 	dmem_ttm_enum_fn(bdev, dmem_ttm_enum_arg);
+	dmem_hook_exit(&dmem_ttm_hook_enum);
 	return 0;
 }
 
-static void notrace dmem_ttm_enum_handler(unsigned long ip,
-					  unsigned long parent_ip,
-					  struct ftrace_ops *ops,
-					  struct ftrace_regs *fregs)
+/* Only our walking task is redirected; everyone else swaps out as usual. */
+static bool dmem_ttm_enum_entry(struct pt_regs *regs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && READ_ONCE(dmem_ttm_enum_task) == current)
-		regs->ip = (unsigned long)dmem_ttm_enum_one;
+	return READ_ONCE(dmem_ttm_enum_task) == current;
 }
+
+static struct dmem_hook dmem_ttm_hook_enum = {
+	.name = "ttm:" DMEM_TTM_ENUM_SYMBOL,
+	DMEM_HOOK_ENTRY(dmem_ttm_enum_entry),
+	DMEM_HOOK_REPLACE(dmem_ttm_enum_one),
+};
 
 /* Runs the kernel's ttm_global_swapout() while its hook is installed. */
 static DMEM_HOOK_STUB int orig_ttm_global_swapout(struct ttm_operation_ctx *octx,
@@ -64,10 +77,38 @@ static struct dmem_hook dmem_ttm_hook_global_swapout = {
 	DMEM_HOOK_ORIG(orig_ttm_global_swapout),
 };
 
-static struct ftrace_ops dmem_ttm_enum_ops = {
-	.func = dmem_ttm_enum_handler,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+static struct dmem_hook *dmem_ttm_enum_hooks[] = {
+	&dmem_ttm_hook_global_swapout,
+	&dmem_ttm_hook_enum,
 };
+
+static struct ttm_device dmem_ttm_placeholder;
+static struct drm_vma_offset_manager dmem_ttm_placeholder_vma;
+static struct ttm_device_funcs dmem_ttm_placeholder_funcs;
+
+/* Our own empty TTM device: ttm_glob stays initialised while it exists. */
+static int dmem_ttm_placeholder_init(void)
+{
+	int ret;
+
+	memset(&dmem_ttm_placeholder, 0, sizeof(dmem_ttm_placeholder));
+	drm_vma_offset_manager_init(&dmem_ttm_placeholder_vma, 1, 1);
+	ret = ttm_device_init(&dmem_ttm_placeholder,
+			      &dmem_ttm_placeholder_funcs, NULL, NULL,
+			      &dmem_ttm_placeholder_vma, false, false);
+	if (ret) {
+		drm_vma_offset_manager_destroy(&dmem_ttm_placeholder_vma);
+		pr_err("cannot create a placeholder TTM device for the device walk (%d)\n",
+		       ret);
+	}
+	return ret;
+}
+
+static void dmem_ttm_placeholder_fini(void)
+{
+	ttm_device_fini(&dmem_ttm_placeholder);
+	drm_vma_offset_manager_destroy(&dmem_ttm_placeholder_vma);
+}
 
 /**
  * ttm_compat_enum_devices() - call @fn for every TTM device.
@@ -77,37 +118,27 @@ static struct ftrace_ops dmem_ttm_enum_ops = {
  *
  * A device on the list whose manager 0 has use_tt set (every device: the
  * system manager) is visited at least once; @fn may see a device twice.
+ * Our placeholder device is on the list during the walk (it has no VRAM
+ * manager).
  *
- * Return: 0, or a negative error if the walk could not be set up.
+ * Return: 0, or a negative error if the walk could not be set up (printed
+ * once).
  */
 int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 			    void *arg)
 {
 	struct ttm_operation_ctx octx = { .interruptible = false };
-	char sym[] = DMEM_TTM_ENUM_SYMBOL;
 	int ret;
 
-	/*
-	 * Once the last TTM device is gone, ttm_global_release() zeroes
-	 * ttm_glob, device_list included, and ttm_global_swapout() would walk
-	 * a NULL list.  No device, nothing to find.  (A last device going
-	 * away during this very call is a window we cannot close without
-	 * ttm_global_mutex.)
-	 */
-	if (!READ_ONCE(ttm_glob.device_list.next) ||
-	    list_empty(&ttm_glob.device_list))
-		return 0;
-
 	mutex_lock(&dmem_ttm_enum_mutex);
-	ret = dmem_hook_install(&dmem_ttm_hook_global_swapout);
+	ret = dmem_init_step("placeholder TTM device") ?:
+	      dmem_ttm_placeholder_init();
 	if (ret)
 		goto out;
-	ret = ftrace_set_filter(&dmem_ttm_enum_ops, sym, strlen(sym), 1);
+	ret = dmem_hook_install_all(dmem_ttm_enum_hooks,
+				    ARRAY_SIZE(dmem_ttm_enum_hooks));
 	if (ret)
-		goto out_hook;
-	ret = register_ftrace_function(&dmem_ttm_enum_ops);
-	if (ret)
-		goto out_filter;
+		goto out_placeholder;
 
 	dmem_ttm_enum_fn = fn;
 	dmem_ttm_enum_arg = arg;
@@ -117,11 +148,10 @@ int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 	if (ret > 0)
 		ret = 0;
 
-	unregister_ftrace_function(&dmem_ttm_enum_ops);
-out_filter:
-	ftrace_set_filter(&dmem_ttm_enum_ops, NULL, 0, 1);
-out_hook:
-	dmem_hook_remove(&dmem_ttm_hook_global_swapout);
+	dmem_hook_remove_all(dmem_ttm_enum_hooks,
+			     ARRAY_SIZE(dmem_ttm_enum_hooks));
+out_placeholder:
+	dmem_ttm_placeholder_fini();
 out:
 	mutex_unlock(&dmem_ttm_enum_mutex);
 	return ret;

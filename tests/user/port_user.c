@@ -11,6 +11,14 @@
 #include "port_user.h"
 
 long port_fail_alloc_after;
+unsigned long port_warnings;
+
+void port_warn(const char *file, int line, const char *cond, bool print)
+{
+	__atomic_add_fetch(&port_warnings, 1, __ATOMIC_SEQ_CST);
+	if (print)
+		fprintf(stderr, "WARNING: %s:%d %s\n", file, line, cond);
+}
 
 static int port_rcu_readers;
 static struct rcu_head *port_rcu_pending;
@@ -39,8 +47,11 @@ static void port_rcu_try_flush(void)
 	}
 }
 
+unsigned long port_rcu_sections;
+
 void port_rcu_read_lock(void)
 {
+	__atomic_add_fetch(&port_rcu_sections, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&port_rcu_readers, 1, __ATOMIC_SEQ_CST);
 }
 

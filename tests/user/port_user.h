@@ -49,10 +49,26 @@ typedef uint8_t u8;
 #define U64_MAX		UINT64_MAX
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define WARN_ON(c) ({ bool __w = !!(c); \
-	if (__w) fprintf(stderr, "WARNING: %s:%d %s\n", __FILE__, __LINE__, #c); \
+/*
+ * WARN semantics as in the kernel: the condition's value is returned, a
+ * report is printed (WARN_ON_ONCE: only the first time per call site) and
+ * execution goes on.  Every warning, printed or not, is counted in
+ * port_warnings so that tests can fail on an unexpected one (the kernel
+ * with panic_on_warn=1 would stop there).
+ */
+extern unsigned long port_warnings;
+void port_warn(const char *file, int line, const char *cond, bool print);
+#define WARN_ON(c) ({ bool __w = !!(c);					\
+	if (unlikely(__w))						\
+		port_warn(__FILE__, __LINE__, #c, true);		\
 	__w; })
-#define WARN_ON_ONCE(c)	WARN_ON(c)
+#define WARN_ON_ONCE(c) ({ static bool __warned; bool __w = !!(c);	\
+	if (unlikely(__w)) {						\
+		port_warn(__FILE__, __LINE__, #c,			\
+			  !__atomic_exchange_n(&__warned, true,		\
+					       __ATOMIC_RELAXED));	\
+	}								\
+	__w; })
 #define pr_err(...)	fprintf(stderr, __VA_ARGS__)
 #define pr_warn(...)	fprintf(stderr, __VA_ARGS__)
 #define might_sleep()	do { } while (0)
@@ -157,9 +173,15 @@ static inline int atomic_dec_return(atomic_t *v)
 	return __atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
 }
 
-/* ---- refcount (no saturation; tests check balance instead) ------------- */
+/*
+ * ---- refcount_t, as lib/refcount.c: saturating, never wrapping ---------
+ * Increment from zero (use after free), overflow and underflow WARN and
+ * leave the counter saturated (REFCOUNT_SATURATED), after which it never
+ * reaches zero again: the object leaks instead of being freed twice.
+ */
 typedef struct { int refs; } refcount_t;
 #define REFCOUNT_INIT(n) { (n) }
+#define REFCOUNT_SATURATED	(INT_MIN / 2)
 static inline void refcount_set(refcount_t *r, int n)
 {
 	__atomic_store_n(&r->refs, n, __ATOMIC_RELAXED);
@@ -168,35 +190,44 @@ static inline unsigned int refcount_read(const refcount_t *r)
 {
 	return __atomic_load_n(&r->refs, __ATOMIC_RELAXED);
 }
+static inline void port_refcount_saturate(refcount_t *r, const char *what)
+{
+	__atomic_store_n(&r->refs, REFCOUNT_SATURATED, __ATOMIC_RELAXED);
+	port_warn("refcount_t", 0, what, true);
+}
 static inline void refcount_inc(refcount_t *r)
 {
 	int old = __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED);
 
-	if (old <= 0) {
-		fprintf(stderr, "refcount_t: increment on %d\n", old);
-		abort();
-	}
+	if (unlikely(!old))
+		port_refcount_saturate(r, "addition on 0; use-after-free");
+	else if (unlikely(old < 0 || old == INT_MAX))
+		port_refcount_saturate(r, "saturated; leaking memory");
 }
 static inline bool refcount_inc_not_zero(refcount_t *r)
 {
 	int old = __atomic_load_n(&r->refs, __ATOMIC_RELAXED);
 
 	do {
-		if (old == 0)
-			return false;
+		if (!old)
+			break;
 	} while (!__atomic_compare_exchange_n(&r->refs, &old, old + 1, false,
-					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-	return true;
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	if (unlikely(old < 0 || old == INT_MAX))
+		port_refcount_saturate(r, "saturated; leaking memory");
+	return old;
 }
 static inline bool refcount_dec_and_test(refcount_t *r)
 {
-	int n = __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);
+	int old = __atomic_fetch_sub(&r->refs, 1, __ATOMIC_RELEASE);
 
-	if (n < 0) {
-		fprintf(stderr, "refcount_t: underflow\n");
-		abort();
+	if (old == 1) {
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		return true;
 	}
-	return n == 0;
+	if (unlikely(old <= 0))
+		port_refcount_saturate(r, "underflow; use-after-free");
+	return false;
 }
 
 /* ---- locks ------------------------------------------------------------- */
@@ -294,6 +325,8 @@ static inline void list_move_tail(struct list_head *e, struct list_head *h)
 /* ---- RCU-like deferred freeing ----------------------------------------- */
 struct rcu_head { struct rcu_head *next; void *obj; };
 
+/* rcu_read_lock() calls so far: tests bound the work of one call with it */
+extern unsigned long port_rcu_sections;
 void port_rcu_read_lock(void);
 void port_rcu_read_unlock(void);
 void port_call_free(struct rcu_head *head, void *obj);
@@ -307,11 +340,58 @@ static inline void synchronize_rcu(void) { port_rcu_quiesce(); }
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 
 /* ---- math and strings -------------------------------------------------- */
+/* <linux/overflow.h>: the kernel uses the same builtins. */
 #define check_mul_overflow(a, b, d) __builtin_mul_overflow(a, b, d)
+#define check_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
+#define check_sub_overflow(a, b, d) __builtin_sub_overflow(a, b, d)
 
-static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+/*
+ * Divisions trap as on x86-64 (#DE, delivered to userspace as SIGFPE):
+ * a zero divisor, and for mul_u64_u64_div_u64() a quotient that does not
+ * fit in 64 bits.  On x86-64 the kernels this module supports (6.1-6.12)
+ * implement mul_u64_u64_div_u64() as "mulq; divq" (asm/div64.h); the very
+ * same instructions run here.  Elsewhere the trap is raised explicitly.
+ */
+#include <signal.h>
+static inline void port_divide_error(void)
 {
-	return (u64)((unsigned __int128)a * b / c);
+	raise(SIGFPE);
+	abort();	/* SIGFPE ignored or handled: still never return */
+}
+
+#if defined(__x86_64__)
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 mul, u64 div)
+{
+	u64 q;
+
+	asm ("mulq %2; divq %3" : "=a" (q) : "a" (a), "rm" (mul), "rm" (div)
+	     : "rdx");
+	return q;
+}
+#else
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 mul, u64 div)
+{
+	unsigned __int128 prod = (unsigned __int128)a * mul;
+
+	if (!div || (u64)(prod >> 64) >= div)
+		port_divide_error();
+	return (u64)(prod / div);
+}
+#endif
+
+/* <linux/math64.h> on 64-bit: plain division, which traps on zero. */
+static inline u64 div64_u64(u64 dividend, u64 divisor)
+{
+	if (!divisor)
+		port_divide_error();
+	return dividend / divisor;
+}
+static inline u64 div64_u64_rem(u64 dividend, u64 divisor, u64 *remainder)
+{
+	if (!divisor)
+		port_divide_error();
+	*remainder = dividend % divisor;
+	return dividend / divisor;
 }
 
 static inline ssize_t strscpy(char *dst, const char *src, size_t size)

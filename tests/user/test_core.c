@@ -921,8 +921,9 @@ static void test_write_errors_change_nothing(void)
 			}
 			CHECK_STR(limits_snapshot(a), before);
 		}
-		/* embedded NUL */
-		CHECK_EQ(dmem_write_limits(a, files[f], "wr 1\0M", 6), -EINVAL);
+		/* an error before the NUL that ends the input */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nosuch 1\0wr 2M", 15),
+			 -EINVAL);
 		CHECK_STR(limits_snapshot(a), before);
 	}
 	/* not a limit file */
@@ -930,6 +931,57 @@ static void test_write_errors_change_nothing(void)
 	dmem_region_unregister(r);
 	dmem_region_unregister(r2);
 	del_cg(a); del_cg(root);
+}
+
+/*
+ * Upstream parses the kernfs buffer as a C string (strchr, strsep and
+ * strstrip on a NUL-terminated copy), so a NUL byte ends the input and
+ * whatever follows it is ignored; 6.14-7.2 skip empty input.
+ */
+static void test_write_nul_ends_input(void)
+{
+	struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+	struct dmem_region *r = dmem_region_register("nul", 1ULL << 30, NULL);
+	struct dmem_region *r2 = dmem_region_register("nul2", 1ULL << 30, NULL);
+	static const enum dmem_file files[] = {
+		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX
+	};
+	static const char multi[] = "nul 3M\nnul2 4M\0\nnul2 5M";
+	char before[1024], want[64];
+	unsigned int f;
+
+	for (f = 0; f < ARRAY_SIZE(files); f++) {
+		/* what echo -ne 'nul 8M\0' > dmem.max writes: nbytes counts the NUL */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 8M\0", 7), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 8 * M);
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 9M\0garbage\n\xff", 17), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 9 * M);
+		/* the value ends at the NUL too: "nul 1" */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 1\0M", 7), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 1);
+		CHECK_EQ(dmem_write_limits(a, files[f], multi, sizeof(multi) - 1), 0);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r), files[f]), 3 * M);
+		CHECK_EQ(dmem_pool_read(pool_of(a, r2), files[f]), 4 * M);
+
+		/* nothing before the NUL: an empty write, accepted, no change */
+		strcpy(before, limits_snapshot(a));
+		CHECK_EQ(dmem_write_limits(a, files[f], "\0", 1), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		CHECK_EQ(dmem_write_limits(a, files[f], "\0nul 10M", 9), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		CHECK_EQ(dmem_write_limits(a, files[f], " \n\0nul 10M", 11), 0);
+		CHECK_STR(limits_snapshot(a), before);
+		/* a bad line before the NUL still fails and changes nothing */
+		CHECK_EQ(dmem_write_limits(a, files[f], "nul 2M\nnul2\0 2M", 16),
+			 -EINVAL);
+		CHECK_STR(limits_snapshot(a), before);
+	}
+	snprintf(want, sizeof(want), "nul %llu\nnul2 %llu\n", 3 * M, 4 * M);
+	CHECK_STR(show(a, DMEM_FILE_MAX), want);
+	dmem_region_unregister(r);
+	dmem_region_unregister(r2);
+	del_cg(a);
+	del_cg(root);
 }
 
 static void test_write_multiline(void)
@@ -1467,6 +1519,529 @@ static void test_concurrent_offline(void)
 	}
 }
 
+/* ---- totality: the math never traps, whatever the counters say ------- */
+
+#include <sys/wait.h>
+#include <signal.h>
+
+/*
+ * Run @fn in a child process: with the faithful port a divide error kills
+ * it with SIGFPE (as #DE would oops the kernel); the parent reports that
+ * as a failure and goes on with the other tests.
+ */
+static void run_in_child(const char *what, void (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		harness_failures++;
+		printf("#   fork: %s\n", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		harness_failures = 0;
+		fn();
+		fflush(stdout);
+		_exit(harness_failures ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid) {
+		harness_failures++;
+		return;
+	}
+	if (WIFSIGNALED(status)) {
+		harness_failures++;
+		printf("#   %s: killed by signal %d (%s)\n", what,
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		harness_failures++;
+		printf("#   %s: child exited with status %d\n", what,
+		       WEXITSTATUS(status));
+	}
+}
+
+/* floor(a * b / c) in 128 bits, saturated to U64_MAX (c != 0). */
+static u64 ref_mul_div_sat(u64 a, u64 b, u64 c)
+{
+	unsigned __int128 q = (unsigned __int128)a * b / c;
+
+	return q > U64_MAX ? U64_MAX : (u64)q;
+}
+
+/* One step of recursive protection, exact, saturated at U64_MAX. */
+static u64 ref_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp)
+{
+	u64 prot = min(usage, setting), ep = prot, add;
+
+	if (sp > pe)
+		return ref_mul_div_sat(prot, pe, sp);
+	if (pe > sp && pu > sp && usage > prot) {
+		add = ref_mul_div_sat(pe - sp, usage - prot, pu - sp);
+		ep = ep > U64_MAX - add ? U64_MAX : ep + add;
+	}
+	return ep;
+}
+
+/*
+ * Upstream's effective_protection() in unsigned long (64 bits here);
+ * returns false when its arithmetic wraps (then nothing is promised).
+ */
+static bool upstream_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp,
+			  u64 *out)
+{
+	u64 prot = min(usage, setting), ep = prot, t;
+
+	if (sp > pe) {
+		if (__builtin_mul_overflow(prot, pe, &t))
+			return false;
+		*out = t / sp;
+		return true;
+	}
+	if (pe > sp && pu > sp && usage > prot) {
+		if (__builtin_mul_overflow(pe - sp, usage - prot, &t))
+			return false;
+		t /= pu - sp;
+		if (__builtin_add_overflow(ep, t, &ep))
+			return false;
+	}
+	*out = ep;
+	return true;
+}
+
+static u64 math_rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 math_rnd(void)
+{
+	u64 x = math_rnd_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	math_rnd_state = x;
+	return x;
+}
+
+/* Values that stress the edges: 0, 1, powers of two, maxima, random. */
+static u64 math_pick(void)
+{
+	static const u64 edge[] = {
+		0, 1, 2, 4095, 4096, 1ULL << 20, 64ULL << 20, 1ULL << 32,
+		(1ULL << 32) + 1, DMEM_COUNTER_MAX - 1, DMEM_COUNTER_MAX,
+		DMEM_COUNTER_MAX + 1, 1ULL << 62, (u64)LLONG_MAX,
+		U64_MAX / 2 + 1, U64_MAX - 1, U64_MAX,
+	};
+	u64 r = math_rnd();
+
+	switch (r & 3) {
+	case 0:
+		return edge[(r >> 8) % ARRAY_SIZE(edge)];
+	case 1:
+		return math_rnd() >> ((r >> 8) % 64);
+	default:
+		return math_rnd() % (1ULL << 40);
+	}
+}
+
+static void math_step_total_body(void)
+{
+	int i, bad = 0, differs = 0;
+
+	for (i = 0; i < 2000000; i++) {
+		u64 usage = math_pick(), pu = math_pick(), setting = math_pick();
+		u64 pe = math_pick(), sp = math_pick(), got, want, up;
+
+		got = dmem_effective_step(usage, pu, setting, pe, sp);
+		want = ref_step(usage, pu, setting, pe, sp);
+		if (got != want && bad++ < 5)
+			printf("#   step(%llu, %llu, %llu, %llu, %llu) = %llu, exact %llu\n",
+			       (unsigned long long)usage, (unsigned long long)pu,
+			       (unsigned long long)setting, (unsigned long long)pe,
+			       (unsigned long long)sp, (unsigned long long)got,
+			       (unsigned long long)want);
+		if (upstream_step(usage, pu, setting, pe, sp, &up) && up != got)
+			differs++;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(differs, 0);
+}
+
+/*
+ * Every input of one protection step, consistent or not: no trap; the
+ * exact result where it fits in 64 bits, U64_MAX where it does not; and
+ * bit-identical to upstream's unsigned long arithmetic wherever that
+ * does not wrap.
+ */
+static void test_math_step_total(void)
+{
+	run_in_child("effective_step", math_step_total_body);
+}
+
+/*
+ * The counters as a charge leaves them half-way: dmem_pool_try_charge()
+ * adds to the child before the parent, so the child's usage is above its
+ * parent's for a moment.  X has dmem.low=max and a 4 KiB charge of its
+ * own, X/A is being charged 64 MiB: A's share of X's unclaimed protection
+ * is max * 64M / 4K, about 2^65, which does not fit in 64 bits.
+ */
+static void math_midcharge_body(void)
+{
+	struct dmem_cg *root = new_cg(NULL), *x = new_cg(root);
+	struct dmem_cg *a = new_cg(x), *y = new_cg(root);
+	struct dmem_region *r = dmem_region_register("mid", 1ULL << 40, NULL);
+	struct dmem_pool *px = pool_of(x, r), *pa = pool_of(a, r);
+	struct dmem_pool *py = pool_of(y, r);
+	bool hit = false;
+
+	CHECK_EQ(writef(x, DMEM_FILE_LOW, "mid max"), 0);
+	charge_ok(px, 4096);
+	charge_ok(py, 4096);
+	/* the first level of a 64 MiB charge of A, not yet its parent's */
+	atomic64_add(64 * M, &pa->usage);
+	dmem_propagate_protected(pa, 64 * M);
+
+	CHECK_EQ(dmem_effective_low(NULL, pa), U64_MAX);
+	CHECK_EQ(dmem_effective_min(NULL, pa), 0);
+	CHECK(!dmem_may_evict(NULL, py, pa, false, &hit));
+	CHECK(hit);
+	CHECK(dmem_may_evict(NULL, py, pa, true, NULL));
+	CHECK(dmem_below_low(NULL, pa));
+	CHECK(!dmem_below_min(NULL, pa));
+	CHECK_EQ(dmem_alloc_evict_before_fallback(pa),
+		 DMEM_ALLOC_EVICT_UNPROTECTED);
+
+	/* the same with min=max: the overcommit path too */
+	CHECK_EQ(writef(x, DMEM_FILE_MIN, "mid max"), 0);
+	CHECK_EQ(dmem_effective_min(NULL, pa), U64_MAX);
+	CHECK(!dmem_may_evict(NULL, py, pa, true, NULL));
+
+	/* finish the charge: consistent again, A gets all of X's usage */
+	atomic64_sub(64 * M, &pa->usage);
+	dmem_propagate_protected(pa, 0);
+	charge_ok(pa, 64 * M);
+	CHECK_EQ(dmem_effective_low(NULL, pa),
+		 ref_step(64 * M, 64 * M + 4096, 0, DMEM_COUNTER_MAX, 0));
+	dmem_pool_uncharge(pa, 64 * M);
+	dmem_pool_uncharge(px, 4096);
+	dmem_pool_uncharge(py, 4096);
+	dmem_region_unregister(r);
+	del_cg(a);
+	del_cg(x);
+	del_cg(y);
+	del_cg(root);
+}
+
+static void test_math_child_above_parent(void)
+{
+	run_in_child("mid-charge decision", math_midcharge_body);
+}
+
+struct race_arg {
+	struct dmem_pool *pa;
+	int stop;
+	unsigned long charges;
+};
+
+static void *race_charger(void *arg)
+{
+	struct race_arg *ra = arg;
+
+	while (!__atomic_load_n(&ra->stop, __ATOMIC_ACQUIRE)) {
+		if (!dmem_pool_try_charge(ra->pa, 64 * M, NULL))
+			dmem_pool_uncharge(ra->pa, 64 * M);
+		ra->charges++;
+	}
+	return NULL;
+}
+
+#define RACE_DECISIONS 2000000
+
+static void math_race_body(void)
+{
+	struct dmem_cg *root = new_cg(NULL), *x = new_cg(root);
+	struct dmem_cg *a = new_cg(x), *y = new_cg(root);
+	struct dmem_region *r = dmem_region_register("race", 1ULL << 40, NULL);
+	struct dmem_pool *px = pool_of(x, r), *pa = pool_of(a, r);
+	struct dmem_pool *py = pool_of(y, r);
+	struct race_arg ra = { .pa = pa };
+	unsigned long i, evictable = 0;
+	pthread_t tid;
+
+	CHECK_EQ(writef(x, DMEM_FILE_LOW, "race max"), 0);
+	charge_ok(px, 4096);
+	charge_ok(py, 4096);
+	pthread_create(&tid, NULL, race_charger, &ra);
+	for (i = 0; i < RACE_DECISIONS; i++)
+		evictable += dmem_may_evict(NULL, py, pa, false, NULL);
+	__atomic_store_n(&ra.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(tid, NULL);
+	printf("#   %d decisions, %lu charges, %lu evictable\n",
+	       RACE_DECISIONS, ra.charges, evictable);
+	/* with usage, A is protected by X's low=max; without, evictable */
+	CHECK_EQ(atomic64_read(&pa->usage), 0);
+	dmem_pool_uncharge(px, 4096);
+	dmem_pool_uncharge(py, 4096);
+	dmem_region_unregister(r);
+	del_cg(a);
+	del_cg(x);
+	del_cg(y);
+	del_cg(root);
+}
+
+/*
+ * The same for real: one thread charges and uncharges 64 MiB in X/A while
+ * another asks whether Y may evict A's buffers, a bounded number of times.
+ */
+static void test_math_concurrent_charge_vs_decision(void)
+{
+	run_in_child("concurrent decisions", math_race_body);
+}
+
+/* ---- any depth: O(depth), bounded stack, same answers ------------------ */
+
+/*
+ * A chain root/1/2/.../depth with a sibling leaf under every 5th level,
+ * random min/low everywhere and charges at random nodes.  Node k's parent
+ * is deep_parent[k]; chain node i is node i.
+ */
+struct deep_state {
+	int n, depth;
+	int *parent;
+	struct dmem_cg **cg;
+	struct dmem_pool **pool;
+	struct dmem_region *r;
+	u64 *own;		/* bytes charged at each node itself */
+	long mismatches;
+};
+
+static bool pool_is_ancestor(struct dmem_pool *anc, struct dmem_pool *p)
+{
+	for (; p; p = p->parent)
+		if (p == anc)
+			return true;
+	return false;
+}
+
+/* Exact effective values the simple way: the path in an array. */
+static void ref_path_eff(struct dmem_pool *root, struct dmem_pool *pool,
+			 struct dmem_eff *eff)
+{
+	struct dmem_pool **path, *p;
+	size_t n = 0, cap = 64;
+
+	eff->min = 0;
+	eff->low = 0;
+	if (!root)
+		for (root = pool; root->parent; root = root->parent)
+			;
+	path = malloc(cap * sizeof(*path));
+	for (p = pool; p != root; p = p->parent) {
+		if (n == cap) {
+			cap *= 2;
+			path = realloc(path, cap * sizeof(*path));
+		}
+		path[n++] = p;
+	}
+	while (n)
+		dmem_eff_next(root, path[--n], eff);
+	free(path);
+}
+
+static void deep_compare(struct deep_state *s, int limit, int test,
+			 bool with_naive)
+{
+	struct dmem_pool *lp = limit >= 0 ? s->pool[limit] : NULL;
+	struct dmem_pool *tp = s->pool[test];
+	u64 used = atomic64_read(&tp->usage);
+	struct dmem_eff ref;
+	bool ign = rnd_below(2), hit = false, want, want_hit = false, got;
+
+	bool got_hit = false, inside = !lp || pool_is_ancestor(lp, tp);
+
+	if (inside && lp != tp) {
+		ref_path_eff(lp, tp, &ref);
+	} else {
+		ref.min = 0;
+		ref.low = 0;
+	}
+	if (dmem_effective_min(lp, tp) != ref.min ||
+	    dmem_effective_low(lp, tp) != ref.low) {
+		if (s->mismatches++ < 5)
+			printf("#   depth %d: value mismatch limit %d test %d\n",
+			       s->depth, limit, test);
+	}
+	if (lp == tp || (lp && !lp->parent)) {
+		want = true;
+	} else if (!inside || used <= ref.min) {
+		want = false;
+	} else if (!ign && used <= ref.low) {
+		want = false;
+		want_hit = true;
+	} else {
+		want = true;
+	}
+	got = dmem_evict_valuable(lp, tp, ign, &got_hit);
+	if (got != want || got_hit != want_hit) {
+		if (s->mismatches++ < 5)
+			printf("#   depth %d: decision mismatch limit %d test %d\n",
+			       s->depth, limit, test);
+	}
+	if (!with_naive)
+		return;
+	if (got != naive_evict_valuable(&naive, limit, test, ign, &hit) ||
+	    got_hit != hit) {
+		if (s->mismatches++ < 5)
+			printf("#   depth %d: naive decision mismatch limit %d test %d\n",
+			       s->depth, limit, test);
+	}
+	if (inside && test != (limit < 0 ? 0 : limit) && used) {
+		naive_calc_protection(&naive, limit < 0 ? 0 : limit, test);
+		if (ref.min != naive.node[test].emin ||
+		    ref.low != naive.node[test].elow) {
+			if (s->mismatches++ < 5)
+				printf("#   depth %d: naive value mismatch limit %d test %d\n",
+				       s->depth, limit, test);
+		}
+	}
+}
+
+static void deep_run(int depth, bool with_naive)
+{
+	struct deep_state s = { .depth = depth };
+	unsigned long sections;
+	int i, k, q;
+
+	s.n = depth + 1 + depth / 5;
+	s.parent = calloc(s.n, sizeof(int));
+	s.cg = calloc(s.n, sizeof(*s.cg));
+	s.pool = calloc(s.n, sizeof(*s.pool));
+	s.own = calloc(s.n, sizeof(u64));
+	s.r = dmem_region_register("deep", 1ULL << 44, NULL);
+	if (with_naive)
+		naive_init(&naive);
+	s.parent[0] = -1;
+	s.cg[0] = new_cg(NULL);
+	for (i = 1; i < s.n; i++) {
+		s.parent[i] = i <= depth ? i - 1 : 5 * (i - depth) - 1;
+		s.cg[i] = new_cg(s.cg[s.parent[i]]);
+		if (with_naive)
+			naive_add(&naive, s.parent[i]);
+	}
+
+	/* one call creates the whole chain: O(depth) work, no recursion */
+	sections = port_rcu_sections;
+	s.pool[depth] = dmem_pool_get(s.cg[depth], s.r);
+	CHECK(!IS_ERR(s.pool[depth]));
+	if (port_rcu_sections - sections > 2UL * depth + 8) {
+		harness_failures++;
+		printf("#   creating a %d-deep chain took %lu RCU sections\n",
+		       depth, port_rcu_sections - sections);
+	}
+	dmem_pool_put(s.pool[depth]);
+	for (i = 0; i < s.n; i++) {
+		s.pool[i] = pool_of(s.cg[i], s.r);
+		if (i && s.pool[i]->parent != s.pool[s.parent[i]] &&
+		    s.mismatches++ < 5)
+			printf("#   pool %d has the wrong parent\n", i);
+	}
+	for (i = 1; i < s.n; i++) {
+		u64 lo = rnd_below(4) ? rnd_below(64) * M : DMEM_COUNTER_MAX;
+		u64 mi = rnd_below(3) ? rnd_below(16) * M : 0;
+
+		CHECK_EQ(writef(s.cg[i], DMEM_FILE_LOW, "deep %llu",
+				(unsigned long long)lo), 0);
+		CHECK_EQ(writef(s.cg[i], DMEM_FILE_MIN, "deep %llu",
+				(unsigned long long)mi), 0);
+		if (with_naive) {
+			naive.node[i].low = lo;
+			naive.node[i].min = mi;
+		}
+	}
+	for (k = 0; k < 200; k++) {
+		u64 size = (1 + rnd_below(32)) * M;
+
+		i = k < 20 ? depth - (int)rnd_below(min(depth, 8)) :
+			     (int)rnd_below(s.n);
+		CHECK_EQ(dmem_pool_try_charge(s.pool[i], size, NULL), 0);
+		s.own[i] += size;
+		if (with_naive)
+			CHECK_EQ(naive_try_charge(&naive, i, size), -1);
+	}
+	/* path lengths around every cut boundary, then random pairs */
+	for (q = 1; q <= depth && q < 600; q += q < 40 ? 1 : 13)
+		deep_compare(&s, depth - q, depth, with_naive);
+	for (q = 0; q < 300; q++) {
+		int test = rnd_below(s.n), limit;
+
+		switch (rnd_below(3)) {
+		case 0:
+			limit = -1;
+			break;
+		case 1:
+			limit = test;
+			while (limit > 0 && rnd_below(64))
+				limit = s.parent[limit];
+			break;
+		default:
+			limit = rnd_below(s.n);
+		}
+		deep_compare(&s, limit, test, with_naive);
+	}
+	CHECK_EQ(s.mismatches, 0);
+
+	/* give everything back: all usage goes, teardown is iterative too */
+	for (i = 0; i < s.n; i++)
+		if (s.own[i])
+			dmem_pool_uncharge(s.pool[i], s.own[i]);
+	CHECK_EQ(atomic64_read(&s.pool[0]->usage), 0);
+	dmem_region_unregister(s.r);
+	for (i = s.n - 1; i >= 0; i--)
+		del_cg(s.cg[i]);
+	free(s.parent);
+	free(s.cg);
+	free(s.pool);
+	free(s.own);
+}
+
+/*
+ * Depth 3,000: same values and decisions as the array-based path
+ * computation (the naive model's recursive usage sums are quadratic:
+ * it is the reference at the smaller depths below).
+ */
+static void test_deep_3000(void)
+{
+	deep_run(3000, false);
+}
+
+/*
+ * Depth 30,000 (cgroup nesting is unlimited by default): same values and
+ * decisions as the array-based path computation, one-call chain creation
+ * in O(depth), no stack blowup (ASan's stack, no recursion anywhere).
+ */
+static void test_deep_30000(void)
+{
+	deep_run(30000, false);
+}
+
+/*
+ * Shorter chains against upstream's subtree walk (naive model), lengths
+ * around the first cut boundaries (32: first cut; 512: second level).
+ */
+static void test_deep_small_vs_naive(void)
+{
+	static const int depths[] = { 1, 2, 31, 32, 33, 64, 200 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(depths); i++)
+		deep_run(depths[i], true);
+	deep_run(511, false);
+	deep_run(512, false);
+	deep_run(513, false);
+}
+
+
 static const struct harness_test tests[] = {
 	{ "protection_memcg_doc_example", test_protection_memcg_doc_example },
 	{ "protection_recursive_unclaimed_share", test_protection_recursive_share },
@@ -1482,6 +2057,7 @@ static const struct harness_test tests[] = {
 	{ "parse_values_suffixes_max_overflow", test_parse_values },
 	{ "write_errors_change_nothing", test_write_errors_change_nothing },
 	{ "write_multiline_blank_lines_atomic", test_write_multiline },
+	{ "write_nul_byte_ends_input_as_upstream", test_write_nul_ends_input },
 	{ "write_enomem_changes_nothing", test_write_enomem_changes_nothing },
 	{ "write_enodev_changes_nothing", test_write_enodev_changes_nothing },
 	{ "region_register_errors", test_region_register_errors },
@@ -1492,6 +2068,13 @@ static const struct harness_test tests[] = {
 	{ "concurrent_unregister_with_charges", test_concurrent_unregister },
 	{ "concurrent_offline_with_charges", test_concurrent_offline },
 	{ "decision_table_evict_and_fallback", test_decision_table },
+	{ "math_step_total_exact_or_saturated", test_math_step_total },
+	{ "math_child_usage_above_parent_no_trap", test_math_child_above_parent },
+	{ "math_concurrent_charge_vs_decision_no_trap",
+	  test_math_concurrent_charge_vs_decision },
+	{ "deep_paths_cut_boundaries_vs_naive", test_deep_small_vs_naive },
+	{ "deep_3000_same_answers_linear_creation", test_deep_3000 },
+	{ "deep_30000_same_answers_linear_creation", test_deep_30000 },
 };
 
 int main(void)

@@ -127,6 +127,17 @@ if ! nice make -s -C "$KDIR" M="$mod" -j2 modules >"$work/module-build.log" 2>&1
 	exit 1
 fi
 
+# ------------------------------------------------------------ test kernel modules
+# tests/vm/kmod/: modules only the in-guest tests load (e.g. a livepatch)
+kmod="$work/kmod"
+mkdir -p "$kmod"
+rsync -rl --checksum --delete "$repo/tests/vm/kmod/" "$kmod/"
+if ! nice make -s -C "$KDIR" M="$kmod" -j2 modules >"$work/kmod-build.log" 2>&1; then
+	cat "$work/kmod-build.log" >&2
+	echo "test kernel modules (tests/vm/kmod) failed to build" >&2
+	exit 1
+fi
+
 # ------------------------------------------------------------ guest programs
 gbin="$work/guest-bin"
 mkdir -p "$gbin"
@@ -182,6 +193,8 @@ rm -rf "$ovl"
 mkdir -p "$ovl/dmem/bin" "$ovl/dmem/tests"
 install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
 cp "$mod/dmem_backport.ko" "$ovl/dmem/"
+mkdir -p "$ovl/dmem/kmod"
+cp "$kmod"/*.ko "$ovl/dmem/kmod/"
 cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
 for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
 for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # cgroupfs interface: the dmem.* files appear with upstream's names exactly
 # where upstream has them (capacity: root only; current: everywhere; min,
-# low, max, peak: non-root), only where the host controller is enabled,
-# vanish on unload; "dmem" shows in cgroup.controllers and
-# cgroup.subtree_control wherever the host does; "+dmem"/"-dmem" writes
-# (alone and mixed with other controllers) behave as documented.
+# low, max, peak: non-root), physically only where the host controller is
+# enabled,
+# vanish on unload; "+dmem" enables the host where needed, "-dmem" leaves
+# it on; "+dmem"/"-dmem" writes (alone and mixed with other controllers)
+# behave as documented.  (The full enabling rules: dmemctl_enable.)
 # kernels: 6.1 6.12
 . /dmem/lib.sh
 
@@ -48,20 +49,29 @@ check_eq "a's file modes" \
 	"444 644 644 644 444 "
 check "-dmem is accepted" sh -c "echo -dmem >$R/cgroup.subtree_control"
 check "-dmem leaves the host enabled" grep -qw memory $R/cgroup.subtree_control
-check "dmem files stay after -dmem" test -f $R/a/dmem.max
+check_fail "-dmem: root subtree_control no longer lists dmem" grep -qw dmem $R/cgroup.subtree_control
+check_fail "-dmem: a's cgroup.controllers no longer lists dmem" grep -qw dmem $R/a/cgroup.controllers
+check "dmem files physically stay after -dmem (host files)" test -f $R/a/dmem.max
+err=$(cat $R/a/dmem.max 2>&1)
+check_eq "but they no longer open: ENOENT, as a missing file" "${err##*: }" "No such file or directory"
+check "+dmem again succeeds" sh -c "echo +dmem >$R/cgroup.subtree_control"
 check "+dmem when already on succeeds" sh -c "echo +dmem >$R/cgroup.subtree_control"
 check "mixed '+dmem +pids' succeeds" sh -c "echo '+dmem +pids' >$R/cgroup.subtree_control"
 check "pids got enabled by the mixed write" grep -qw pids $R/cgroup.subtree_control
 check "mixed '-pids -dmem' succeeds" sh -c "echo '-pids -dmem' >$R/cgroup.subtree_control"
 check_fail "pids got disabled by the mixed write" grep -qw pids $R/cgroup.subtree_control
 check "memory still on after the mixed write" grep -qw memory $R/cgroup.subtree_control
+check_fail "dmem off after the mixed write" grep -qw dmem $R/cgroup.subtree_control
 err=$(sh -c "echo '+dmem +nosuch' >$R/cgroup.subtree_control" 2>&1)
 check_eq "unknown controller next to +dmem: EINVAL" "${err##*: }" "Invalid argument"
 err=$(sh -c "echo 'dmem' >$R/cgroup.subtree_control" 2>&1)
 check_eq "'dmem' without +/-: EINVAL" "${err##*: }" "Invalid argument"
 cg_create a/b
 err=$(sh -c "echo +dmem >$R/a/b/cgroup.subtree_control" 2>&1)
-check_eq "+dmem where the host is not available: ENOENT" "${err##*: }" "No such file or directory"
+check_eq "+dmem where dmem is not available: ENOENT" "${err##*: }" "No such file or directory"
+err=$(sh -c "echo +dmem >$R/a/cgroup.subtree_control" 2>&1)
+check_eq "+dmem in a while the root does not enable dmem: ENOENT" "${err##*: }" "No such file or directory"
+check "+dmem at the root" sh -c "echo +dmem >$R/cgroup.subtree_control"
 check "+dmem in a (child of root)" sh -c "echo +dmem >$R/a/cgroup.subtree_control"
 check "a/b has dmem.max" test -f $R/a/b/dmem.max
 check "a/b's controllers list dmem" grep -qw dmem $R/a/b/cgroup.controllers
