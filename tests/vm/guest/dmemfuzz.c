@@ -25,9 +25,11 @@
  * printed with a hex dump of the write).
  *
  * Reference grammar (limits): a write longer than a page is refused with
- * E2BIG (cgroupfs' atomic_write_len); a NUL byte anywhere is EINVAL; the
- * write is split at '\n'; each line is stripped of " \t\n\v\f\r" at both
- * ends; empty lines are skipped; otherwise the region name ends at the first
+ * E2BIG (cgroupfs' atomic_write_len); a NUL byte ends the input (upstream
+ * parses the kernfs buffer as a C string; an empty input succeeds); the
+ * rest is split at '\n'; each line is stripped of " \t\n\v\f\r" at both
+ * ends; empty lines are skipped; a write is applied as a whole or (on any
+ * error) not at all; otherwise the region name ends at the first
  * ' ' or '\t', exactly one separator follows, the rest is the value: "max"
  * or digits (0x/0X + hex, leading 0 octal, else decimal) with one optional
  * suffix of "kKmMgGtTpPeE" (x 2^10 .. 2^60) and nothing after it; 64-bit
@@ -141,10 +143,12 @@ static int ref_write(const char *buf, size_t len, uint64_t *state)
 {
 	size_t pos = 0;
 
+	const char *nul = memchr(buf, '\0', len);
+
 	if (len > PAGE)
 		return -E2BIG;
-	if (memchr(buf, '\0', len))
-		return -EINVAL;
+	if (nul)
+		len = (size_t)(nul - buf);	/* a C string, as upstream */
 	while (pos <= len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len;
