@@ -20,9 +20,10 @@
  *   cat LEVEL FILE          print FILE of LEVEL
  *   mkdir LEVEL NAME, rmdir LEVEL NAME
  *                           create/remove cgroup NAME inside LEVEL
- *   expect FROM TO FILE REGION VALUE
- *                           every level FROM..TO has "REGION VALUE" in FILE
- *                           (VALUE may be "max"); prints the first mismatch
+ *   expect FROM TO FILE REGION VALUE [STEP]
+ *                           every level FROM..TO (every STEP-th and TO) has
+ *                           "REGION VALUE" in FILE (VALUE may be "max");
+ *                           prints the first mismatch
  *   exec LEVEL CMD...       move this process into LEVEL, exec CMD
  *   rm                      remove levels N..1 (bottom first)
  */
@@ -175,7 +176,7 @@ static int cmd_writeall(long from, long to, long step, const char *file,
 }
 
 static int cmd_expect(long from, long to, const char *file,
-		      const char *region, const char *want)
+		      const char *region, const char *want, long step)
 {
 	const char *got;
 	long k;
@@ -183,6 +184,11 @@ static int cmd_expect(long from, long to, const char *file,
 	if (descend(from))
 		return 1;
 	for (k = from; k <= to; k++) {
+		if ((k - from) % step && k != to) {
+			if (chdir(NAME))
+				return fail("chdir", k + 1);
+			continue;
+		}
 		if (read_text(file) < 0)
 			return fail(file, k);
 		got = lookup(region);
@@ -256,10 +262,11 @@ int main(int argc, char **argv)
 		fputs(buf, stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "expect") && argc == 5)
+	if (!strcmp(cmd, "expect") && (argc == 5 || argc == 6))
 		return cmd_expect(strtol(argv[0], NULL, 10),
 				  strtol(argv[1], NULL, 10), argv[2], argv[3],
-				  argv[4]);
+				  argv[4],
+				  argc == 6 && atol(argv[5]) > 0 ? atol(argv[5]) : 1);
 	if (!strcmp(cmd, "exec") && argc >= 2) {
 		if (go(argv[0]) < 0)
 			return 1;

@@ -9,7 +9,7 @@
 # the counters must be exact: every ancestor = sum of its children while
 # held, 0 everywhere at the end.
 # kernels: 6.1 6.12
-# timeout: 400
+# timeout: 600
 . /dmem/lib.sh
 
 N=2048
@@ -47,16 +47,19 @@ check "user creates a sibling half-way down" deep mkdir $MID side
 asuser_bg cgdeep "$D" $N exec $MID/side advbuf hold 2 1M /tmp/side.ready
 S=$ADV_PID
 check "2 MiB allocated from the sibling" adv_ready /tmp/side.ready 2 120
-# counters_consistent BOTTOM SIDE: every level below MID charges BOTTOM,
-# MID and above BOTTOM + SIDE, the sibling SIDE, the delegated cgroup too.
+# counters_consistent BOTTOM SIDE [STEP]: every (STEP-th) level below MID
+# charges BOTTOM, MID and above BOTTOM + SIDE, the sibling SIDE, the
+# delegated cgroup too.
 counters_consistent() {
-	check "levels $((MID + 1))..$N charge $1 each" deep expect $((MID + 1)) $N dmem.current "$R" "$1"
-	check "levels 1..$MID charge $(($1 + $2)) each (child + sibling)" deep expect 1 $MID dmem.current "$R" $(($1 + $2))
+	local t0
+	t0=$(date +%s)
+	check "levels $((MID + 1))..$N charge $1 each" deep expect $((MID + 1)) $N dmem.current "$R" "$1" ${3:-1}
+	check "levels 1..$MID charge $(($1 + $2)) each (child + sibling)" deep expect 1 $MID dmem.current "$R" $(($1 + $2)) ${3:-1}
 	check_eq "the sibling charges $2" "$(deep cat $MID/side dmem.current | awk -v r="$R" '$1 == r { print $2 }')" "$2"
 	check_eq "the delegated cgroup charges $(($1 + $2))" "$(dmem_read "$ADV_CG" current "$R")" $(($1 + $2))
-	diag "root dmem.current $(dmem_read "" current "$R") (was $root0 + $(($1 + $2)) below)"
+	diag "root dmem.current $(dmem_read "" current "$R") (was $root0 + $(($1 + $2)) below); reads took $(($(date +%s) - t0)) s"
 }
-counters_consistent $((4 * MIB)) $((2 * MIB))
+counters_consistent $((4 * MIB)) $((2 * MIB)) 64
 
 # Root (outside the subtree) fills VRAM: eviction decisions about buffers
 # of a pool 2,048 levels deep, protected at many levels.  Evicted buffers
@@ -71,7 +74,9 @@ counters_consistent "$b" "$s"
 
 check "bottom holder exits" bg_stop $B
 check "sibling holder exits" bg_stop $S
+t0=$(date +%s)
 check "every level is back to 0" deep expect 0 $N dmem.current "$R" 0
+diag "reading every level took $(($(date +%s) - t0)) s"
 check_eq "the delegated cgroup is back to 0" "$(dmem_read "$ADV_CG" current "$R")" 0
 diag "root dmem.current: $(dmem_read "" current "$R") (was $root0; the driver may charge its own buffers there)"
 check "user removes the sibling" deep rmdir $MID side
