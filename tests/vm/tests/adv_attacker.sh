@@ -108,6 +108,13 @@ wait $U
 check_eq "descriptors held across rmdir and unload fail cleanly" "$?" 0
 check "the holder saw the end" test -e /tmp/unload.done
 dmem_loaded || check "module reloads" load_dmem
+# dmem is enabled nowhere after a load (upstream rules): enable it again,
+# root in the parents, the user in its delegated cgroup
+reenable() {
+	cg_enable "$ADV_CG" dmem &&
+		asuser sh -c "echo +dmem >$D/cgroup.subtree_control"
+}
+check "dmem enabled again down to a" reenable
 R=$(dmem_region drm/)
 root1=$(dmem_read "" current "$R")
 
@@ -128,12 +135,14 @@ while [ $i -lt 5 ]; do
 	unload_dmem || fails=$((fails + 1))
 	sleep 0.3
 	load_dmem || fails=$((fails + 1))
+	cg_enable "$ADV_CG" dmem || fails=$((fails + 1))
 	i=$((i + 1))
 done
 check_eq "5 unload/reload cycles under writes and allocations" "$fails" 0
 kill $W
 check "the allocating task stops" bg_stop $C
 wait $W 2>/dev/null
+check "dmem enabled again down to a" reenable
 R=$(dmem_region drm/)
 check_eq "a is back to 0" "$(dmem_read "$ADV_CG/a" current "$R")" 0
 diag "root dmem.current: $(dmem_read "" current "$R") (was $root1; the driver may charge its own buffers there)"
