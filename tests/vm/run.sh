@@ -18,7 +18,8 @@
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
 #   # timeout: 300         seconds before the guest kills it (default 180)
-#   # order: last          run after every other test of the boot
+#   # order: last          run after every other test of the boot (several
+#                          such tests: one boot each)
 #
 # Builds dmem_backport.ko out of tree in ~/.cache/dmem-backport/build/<id>/<series>/
 # (<id> names the checkout, so worktrees never clobber each other), the
@@ -251,7 +252,12 @@ while [ ${#todo[@]} -gt 0 ]; do
 	if [ $isolate = 1 ]; then
 		batch=("${todo[0]}")
 	else
-		batch=("${todo[@]}")
+		# at most one "# order: last" test per boot: it takes the GPU away
+		batch=()
+		for t in "${todo[@]}"; do
+			batch+=("$t")
+			[ "$(header "${tpath[$t]}" order)" = last ] && break
+		done
 	fi
 	start=$(date +%s)
 	boot "$nb" "${batch[@]}"
@@ -272,7 +278,7 @@ while [ ${#todo[@]} -gt 0 ]; do
 		todo=("${todo[@]:1}")
 		# a test that did not even start in its own boot failed to boot
 	else
-		todo=("${left[@]}")
+		todo=("${left[@]}" "${todo[@]:${#batch[@]}}")
 	fi
 done
 [ $failed -eq 0 ] || log "serial logs: $logs"

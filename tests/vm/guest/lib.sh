@@ -257,3 +257,67 @@ cleanup_bg() {
 	done
 	_T_BG=""
 }
+
+# ------------------------------------------------------------ adversary
+# A non-root user (uid/gid 1000) with a delegated subtree, set up the way
+# systemd sets up user@1000.service: root creates the cgroup, enables the
+# controllers (memory, +dmem) in every parent, chowns the directory and its
+# cgroup.procs, cgroup.subtree_control and cgroup.threads; the user's
+# manager moves itself into a leaf it creates (init.scope).  The DRM node is
+# made the user's (as logind's uaccess does) and every user command gets an
+# authenticated handle on fd 3 (ADV_DRM_FD, from runas -d): qxl's ioctls
+# are DRM_AUTH and qxl has no render node.
+ADV_UID=1000
+ADV_CG=user.slice/user-1000.slice/user@1000.service
+
+# adv_delegate: set up $ADV_CG for uid 1000 (see above).  Sets ADV_DIR.
+adv_delegate() {
+	ADV_DIR=$(cg_path "$ADV_CG")
+	grep -q '^adv:' /etc/passwd 2>/dev/null ||
+		echo "adv:x:$ADV_UID:$ADV_UID::/tmp:/bin/sh" >>/etc/passwd
+	grep -q '^adv:' /etc/group 2>/dev/null ||
+		echo "adv:x:$ADV_UID:" >>/etc/group
+	cg_create "$ADV_CG" || return 1
+	cg_enable "$ADV_CG" memory || return 1
+	cg_enable "$ADV_CG" dmem || return 1
+	chown "$ADV_UID:$ADV_UID" "$ADV_DIR" "$ADV_DIR/cgroup.procs" \
+		"$ADV_DIR/cgroup.subtree_control" "$ADV_DIR/cgroup.threads" || return 1
+	chown "$ADV_UID:$ADV_UID" /dev/dri/card0 && chmod 0660 /dev/dri/card0 || return 1
+	runas -c "$ADV_DIR" $ADV_UID $ADV_UID sh -c \
+		"mkdir $ADV_DIR/init.scope && echo 0 >$ADV_DIR/init.scope/cgroup.procs"
+}
+
+# asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),
+# with an authenticated DRM handle on fd 3 (while the device exists).
+asuser() {
+	if [ -e /dev/dri/card0 ]; then
+		runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 $ADV_UID $ADV_UID "$@"
+	else
+		runas -c "$ADV_DIR/init.scope" $ADV_UID $ADV_UID "$@"
+	fi
+}
+
+# adv_undelegate: give the DRM node back to root.
+adv_undelegate() {
+	chown 0:0 /dev/dri/card0
+	chmod 0600 /dev/dri/card0
+}
+
+# adv_ready FILE COUNT [SECONDS]: wait for advbuf's ready FILE (default
+# 120 s); true if it reports COUNT buffers (false at once on "FAIL").
+adv_ready() {
+	wait_file "$1" "${3:-120}" || return 1
+	grep -q "^$2 " "$1"
+}
+
+# asuser_bg CMD...: like asuser, in the background; ADV_PID is CMD's own
+# pid (runas and sh -c exec into it), so it can be signalled or migrated.
+asuser_bg() {
+	if [ -e /dev/dri/card0 ]; then
+		(exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
+			$ADV_UID $ADV_UID "$@") &
+	else
+		(exec runas -c "$ADV_DIR/init.scope" $ADV_UID $ADV_UID "$@") &
+	fi
+	ADV_PID=$!
+}
