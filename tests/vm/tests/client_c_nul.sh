@@ -3,10 +3,8 @@
 # A C client that writes a limit together with its terminating NUL
 # (write(fd, buf, strlen(buf) + 1), open O_WRONLY): upstream's parser stops
 # at the NUL and accepts "<region> 8M\0"; "+dmem\0" into
-# cgroup.subtree_control too.  The module still answers EINVAL to the
-# limit: that exact answer is reported as a SKIP (an open difference, see
-# issue 11) so that it stays visible without failing the suite; any other
-# wrong answer fails.
+# cgroup.subtree_control too.  The module parses limit writes as a C
+# string as well (a NUL ends the input), so both must be accepted.
 # kernels: 6.1 6.12
 # timeout: 120
 . /dmem/lib.sh
@@ -20,14 +18,11 @@ cw plain $CGROOT/cgroup.subtree_control "+dmem\\0"
 check_eq "\"+dmem\\0\" accepted" "$CW" ok
 check "dmem enabled at the root" sc_has "" dmem
 cw plain "$(cg_path nul)/dmem.max" "$R 8M\\0"
-v=$(dmem_read nul max "$R")
-if [ "$CW" = ok ] && [ "$v" = 8388608 ]; then
-	ok "\"<region> 8M\\0\" accepted, reads 8M"
-elif [ "$CW" = EINVAL ] && [ "$v" = max ]; then
-	skip "\"<region> 8M\\0\": EINVAL, upstream accepts (open difference, issue 11)"
-else
-	not_ok "\"<region> 8M\\0\" (write $CW, reads $v)"
-fi
+check_eq "\"<region> 8M\\0\" accepted" "$CW" ok
+check_eq "\"<region> 8M\\0\" reads 8M" "$(dmem_read nul max "$R")" 8388608
+cw plain "$(cg_path nul)/dmem.max" "$R max\\0garbage"
+check_eq "\"<region> max\\0garbage\": the NUL ends the input" "$CW" ok
+check_eq "reads max" "$(dmem_read nul max "$R")" max
 cw plain "$(cg_path nul)/dmem.max" "$R 8M"
 check_eq "without the NUL: accepted" "$CW" ok
 check_eq "reads 8M" "$(dmem_read nul max "$R")" 8388608
