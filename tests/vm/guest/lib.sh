@@ -287,9 +287,9 @@ adv_delegate() {
 		"mkdir $ADV_DIR/init.scope && echo 0 >$ADV_DIR/init.scope/cgroup.procs"
 }
 
-# asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),
+# adv_asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),
 # with an authenticated DRM handle on fd 3 (while the device exists).
-asuser() {
+adv_asuser() {
 	if [ -e /dev/dri/card0 ]; then
 		runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 $ADV_UID $ADV_UID "$@"
 	else
@@ -310,9 +310,9 @@ adv_ready() {
 	grep -q "^$2 " "$1"
 }
 
-# asuser_bg CMD...: like asuser, in the background; ADV_PID is CMD's own
+# adv_asuser_bg CMD...: like adv_asuser, in the background; ADV_PID is CMD's own
 # pid (runas and sh -c exec into it), so it can be signalled or migrated.
-asuser_bg() {
+adv_asuser_bg() {
 	if [ -e /dev/dri/card0 ]; then
 		(exec runas -c "$ADV_DIR/init.scope" -d /dev/dri/card0 \
 			$ADV_UID $ADV_UID "$@") &

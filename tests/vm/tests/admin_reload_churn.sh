@@ -6,7 +6,9 @@
 # and loaded again ROUNDS times, limits rewritten after every load.  Every
 # load and unload must succeed, every churn job end cleanly with intact
 # contents, every counter be 0 once the churn stops, removed cgroups be
-# released (no leaked pin), and the kernel log stay clean.
+# released (no leaked pin), and the kernel log stay clean.  Like upstream
+# at boot, a freshly loaded module has dmem enabled nowhere: every load is
+# followed by "+dmem" down to the churning cgroups.
 # kernels: 6.1 6.12
 # timeout: 900
 . /dmem/lib.sh
@@ -28,9 +30,13 @@ c2=$BG_PID
 bg_start cg_exec r3 qxlbuf alloc -n 4 -s 1M -r 1000000 -p 3 --verify -q
 c3=$BG_PID
 
+# enable_dmem: +dmem from the root down to every churning cgroup.
+enable_dmem() { cg_enable r1 && cg_enable r2/n && cg_enable r3; }
+
 loads=0 unloads=0 i=1
 while [ $i -le "$ROUNDS" ]; do
 	if load_dmem; then loads=$((loads + 1)); else not_ok "round $i: insmod failed"; fi
+	enable_dmem || not_ok "round $i: +dmem"
 	R=$(dmem_region drm/)
 	dmem_write r3 max "$R 3M" || not_ok "round $i: r3 dmem.max write"
 	dmem_write r2 low "$R max" || not_ok "round $i: r2 dmem.low write"
@@ -42,6 +48,7 @@ check_eq "$ROUNDS loads under churn" "$loads" "$ROUNDS"
 check_eq "$ROUNDS unloads under churn" "$unloads" "$ROUNDS"
 
 check "final load" load_dmem
+check "+dmem after the final load" enable_dmem
 R=$(dmem_region drm/)
 sleep 1
 check "churn r1 ends cleanly" bg_stop $c1

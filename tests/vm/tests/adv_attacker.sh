@@ -20,7 +20,7 @@ check "a drm/ region is registered" test -n "$R"
 check "subtree delegated to uid 1000" adv_delegate
 D=$ADV_DIR
 root0=$(dmem_read "" current "$R")
-check "user enables memory and dmem, creates a" asuser sh -c "
+check "user enables memory and dmem, creates a" adv_asuser sh -c "
 	set -e
 	cd $D
 	echo +memory >cgroup.subtree_control; echo +dmem >cgroup.subtree_control
@@ -28,37 +28,37 @@ check "user enables memory and dmem, creates a" asuser sh -c "
 
 # ---- read-only files
 for f in current peak; do
-	check "user cannot write a/dmem.$f" asuser sh -c "! echo '$R 1M' >$D/a/dmem.$f 2>/dev/null"
+	check "user cannot write a/dmem.$f" adv_asuser sh -c "! echo '$R 1M' >$D/a/dmem.$f 2>/dev/null"
 done
-check "user cannot write the root's dmem.capacity" asuser sh -c "! echo '$R 1M' >$CGROOT/dmem.capacity 2>/dev/null"
-check "user cannot write the delegated cgroup's own dmem.low" asuser sh -c "! echo '$R max' >$D/dmem.low 2>/dev/null"
+check "user cannot write the root's dmem.capacity" adv_asuser sh -c "! echo '$R 1M' >$CGROOT/dmem.capacity 2>/dev/null"
+check "user cannot write the delegated cgroup's own dmem.low" adv_asuser sh -c "! echo '$R max' >$D/dmem.low 2>/dev/null"
 
 # ---- dmem.max below the usage
-asuser_bg sh -c "echo 0 >$D/a/cgroup.procs && exec advbuf hold 4 1M /tmp/a.ready"
+adv_asuser_bg sh -c "echo 0 >$D/a/cgroup.procs && exec advbuf hold 4 1M /tmp/a.ready"
 H=$ADV_PID
 check "4 MiB held in a" adv_ready /tmp/a.ready 4 60
-check "user sets a's dmem.max below its usage" asuser sh -c "echo '$R 1M' >$D/a/dmem.max"
-check "user sets a's dmem.max to 0" asuser sh -c "echo '$R 0' >$D/a/dmem.max"
-check "a's dmem.current stays readable" asuser cat "$D/a/dmem.current"
+check "user sets a's dmem.max below its usage" adv_asuser sh -c "echo '$R 1M' >$D/a/dmem.max"
+check "user sets a's dmem.max to 0" adv_asuser sh -c "echo '$R 0' >$D/a/dmem.max"
+check "a's dmem.current stays readable" adv_asuser cat "$D/a/dmem.current"
 check "the holder stops" bg_stop $H
 check_eq "a is back to 0" "$(dmem_read "$ADV_CG/a" current "$R")" 0
-check "user sets a's dmem.max back to max" asuser sh -c "echo '$R max' >$D/a/dmem.max"
+check "user sets a's dmem.max back to max" adv_asuser sh -c "echo '$R max' >$D/a/dmem.max"
 
 # ---- cgroup.kill of allocating tasks
-asuser_bg sh -c "mkdir $D/k && echo 0 >$D/k/cgroup.procs && exec advbuf churn 4 2M 0" >/dev/null 2>&1
+adv_asuser_bg sh -c "mkdir $D/k && echo 0 >$D/k/cgroup.procs && exec advbuf churn 4 2M 0" >/dev/null 2>&1
 K1=$ADV_PID
-asuser_bg sh -c "sleep 0.2; echo 0 >$D/k/cgroup.procs && exec advbuf churn 2 4M 0" >/dev/null 2>&1
+adv_asuser_bg sh -c "sleep 0.2; echo 0 >$D/k/cgroup.procs && exec advbuf churn 2 4M 0" >/dev/null 2>&1
 K2=$ADV_PID
 sleep 2
-check "user kills its allocating cgroup" asuser sh -c "echo 1 >$D/k/cgroup.kill"
+check "user kills its allocating cgroup" adv_asuser sh -c "echo 1 >$D/k/cgroup.kill"
 wait $K1 $K2 2>/dev/null
 wait_for 10 cg_empty "$D/k"
 check_eq "k is back to 0" "$(dmem_read "$ADV_CG/k" current "$R")" 0
-check "user removes k" asuser rmdir "$D/k"
+check "user removes k" adv_asuser rmdir "$D/k"
 
 # ---- many cgroups with limits, created and removed
 t0=$(date +%s)
-check "user creates 600 cgroups with limits in each" asuser sh -c "
+check "user creates 600 cgroups with limits in each" adv_asuser sh -c "
 	set -e
 	mkdir $D/many
 	echo +memory >$D/many/cgroup.subtree_control
@@ -71,19 +71,19 @@ check "user creates 600 cgroups with limits in each" asuser sh -c "
 		i=\$((i + 1))
 	done"
 check_eq "c599's dmem.max reads back" "$(dmem_read "$ADV_CG/many/c599" max "$R")" $((600 * MIB))
-check "user removes them" asuser sh -c "cd $D/many && rmdir c[0-9]*"
+check "user removes them" adv_asuser sh -c "cd $D/many && rmdir c[0-9]*"
 diag "600 cgroups: $(($(date +%s) - t0)) s"
 dying() { awk '$1 == "nr_dying_descendants" { print $2 }' "$D/many/cgroup.stat"; }
 no_dying() { [ "$(dying)" = 0 ]; }
 check "the removed cgroups are freed (nothing pins them)" wait_for 30 no_dying
 diag "nr_dying_descendants: $(dying)"
-check "user removes many" asuser rmdir "$D/many"
+check "user removes many" adv_asuser rmdir "$D/many"
 
 # ---- descriptors held across rmdir and across unload
 mkfifo -m 0644 /tmp/unload.go
 # user: holds dmem files of a removed cgroup and of a live one open, uses
 # them, waits for root's rmmod, uses them again
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	mkdir $D/gone || exit 1
 	exec 4>$D/gone/dmem.max 5<$D/gone/dmem.low 6>$D/a/dmem.low 7<$D/a/dmem.current || exit 1
 	rmdir $D/gone || exit 1
@@ -112,14 +112,14 @@ dmem_loaded || check "module reloads" load_dmem
 # root in the parents, the user in its delegated cgroup
 reenable() {
 	cg_enable "$ADV_CG" dmem &&
-		asuser sh -c "echo +dmem >$D/cgroup.subtree_control"
+		adv_asuser sh -c "echo +dmem >$D/cgroup.subtree_control"
 }
 check "dmem enabled again down to a" reenable
 R=$(dmem_region drm/)
 root1=$(dmem_read "" current "$R")
 
 # ---- writes and reads hammering during unload/reload
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	while :; do
 		echo '$R 5M' >$D/a/dmem.max
 		echo '$R max' >$D/a/dmem.low
@@ -127,7 +127,7 @@ asuser_bg sh -c "
 		echo +dmem >$D/cgroup.subtree_control
 	done >/dev/null 2>&1"
 W=$ADV_PID
-asuser_bg sh -c "echo 0 >$D/a/cgroup.procs && exec advbuf churn 2 1M 0" >/dev/null 2>&1
+adv_asuser_bg sh -c "echo 0 >$D/a/cgroup.procs && exec advbuf churn 2 1M 0" >/dev/null 2>&1
 C=$ADV_PID
 i=0 fails=0
 while [ $i -lt 5 ]; do
@@ -146,7 +146,7 @@ check "dmem enabled again down to a" reenable
 R=$(dmem_region drm/)
 check_eq "a is back to 0" "$(dmem_read "$ADV_CG/a" current "$R")" 0
 diag "root dmem.current: $(dmem_read "" current "$R") (was $root1; the driver may charge its own buffers there)"
-check "user removes a" asuser rmdir "$D/a"
+check "user removes a" adv_asuser rmdir "$D/a"
 adv_undelegate
 check "module unloads" unload_dmem
 check "kernel log clean" kmsg_clean

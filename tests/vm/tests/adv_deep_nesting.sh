@@ -21,7 +21,7 @@ R=$(dmem_region drm/)
 check "a drm/ region is registered" test -n "$R"
 check "subtree delegated to uid 1000" adv_delegate
 D=$ADV_DIR
-deep() { asuser cgdeep "$D" $N "$@"; }
+deep() { adv_asuser cgdeep "$D" $N "$@"; }
 root0=$(dmem_read "" current "$R")
 
 t0=$(date +%s)
@@ -40,11 +40,11 @@ check "bottom dmem.low reads back" deep expect $N $N dmem.low "$R" $((8 * MIB))
 check "level 17 dmem.low reads max" deep expect 17 17 dmem.low "$R" max
 check "level 18 dmem.low reads 0" deep expect 18 18 dmem.low "$R" 0
 
-asuser_bg cgdeep "$D" $N exec $N advbuf hold 4 1M /tmp/bottom.ready
+adv_asuser_bg cgdeep "$D" $N exec $N advbuf hold 4 1M /tmp/bottom.ready
 B=$ADV_PID
 check "4 MiB allocated from the bottom" adv_ready /tmp/bottom.ready 4 120
 check "user creates a sibling half-way down" deep mkdir $MID side
-asuser_bg cgdeep "$D" $N exec $MID/side advbuf hold 2 1M /tmp/side.ready
+adv_asuser_bg cgdeep "$D" $N exec $MID/side advbuf hold 2 1M /tmp/side.ready
 S=$ADV_PID
 check "2 MiB allocated from the sibling" adv_ready /tmp/side.ready 2 120
 # counters_consistent BOTTOM SIDE [STEP]: every (STEP-th) level below MID

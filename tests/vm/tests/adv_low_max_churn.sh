@@ -26,7 +26,7 @@ root0=$(dmem_read "" current "$R")
 check "root sets min=low=max on the delegated cgroup" sh -c \
 	"echo '$R max' >$D/dmem.min && echo '$R max' >$D/dmem.low"
 
-check "user builds app/{a/{a1,a2},b/{b1,b2}} with memory+dmem" asuser sh -c "
+check "user builds app/{a/{a1,a2},b/{b1,b2}} with memory+dmem" adv_asuser sh -c "
 	set -e
 	cd $D
 	echo +memory >cgroup.subtree_control; echo +dmem >cgroup.subtree_control
@@ -35,7 +35,7 @@ check "user builds app/{a/{a1,a2},b/{b1,b2}} with memory+dmem" asuser sh -c "
 		echo +memory >\$p/cgroup.subtree_control
 		echo +dmem >\$p/cgroup.subtree_control
 	done"
-check "user sets min=low=max at every level" asuser sh -c "
+check "user sets min=low=max at every level" adv_asuser sh -c "
 	set -e
 	for c in app app/a app/b app/a/a1 app/a/a2 app/b/b1 app/b/b2; do
 		echo '$R max' >$D/\$c/dmem.min
@@ -47,7 +47,7 @@ cg_enable outside
 
 # churn CG COUNT SIZE: background churner in the user's cgroup CG.
 churn() {
-	asuser_bg sh -c "echo 0 >$D/$1/cgroup.procs && exec advbuf churn $2 $3 $CYCLES" \
+	adv_asuser_bg sh -c "echo 0 >$D/$1/cgroup.procs && exec advbuf churn $2 $3 $CYCLES" \
 		>/tmp/churn.$(echo "$1" | tr / _) 2>&1
 	PIDS="$PIDS $ADV_PID"
 }
@@ -59,7 +59,7 @@ churn app/b/b1 2 12M
 churn app/b/b2 16 1M
 churn app/x 1 36M
 churn evil 8 4M
-asuser_bg sh -c "echo 0 >$D/app/x/cgroup.procs && exec advbuf hold 1 4K /tmp/x.ready"
+adv_asuser_bg sh -c "echo 0 >$D/app/x/cgroup.procs && exec advbuf hold 1 4K /tmp/x.ready"
 XH=$ADV_PID
 (cg_exec outside advbuf churn 5 8M $CYCLES) >/tmp/churn.outside 2>&1 &
 PIDS="$PIDS $!"
@@ -81,7 +81,7 @@ done
 check_eq "the delegated cgroup is back to 0" "$(dmem_read "$ADV_CG" current "$R")" 0
 check_eq "outside is back to 0" "$(dmem_read outside current "$R")" 0
 diag "root dmem.current: $(dmem_read "" current "$R") (was $root0; the driver may charge its own buffers there)"
-check "user removes its tree" asuser sh -c "cd $D && rmdir app/a/a1 app/a/a2 app/b/b1 app/b/b2 app/x app/a app/b app evil"
+check "user removes its tree" adv_asuser sh -c "cd $D && rmdir app/a/a1 app/a/a2 app/b/b1 app/b/b2 app/x app/a app/b app evil"
 adv_undelegate
 check "module unloads" unload_dmem
 check "kernel log clean" kmsg_clean

@@ -19,7 +19,7 @@ check "a drm/ region is registered" test -n "$R"
 check "subtree delegated to uid 1000" adv_delegate
 D=$ADV_DIR
 root0=$(dmem_read "" current "$R")
-check "user enables memory and dmem, creates r and mig/{m1,m2,m3}" asuser sh -c "
+check "user enables memory and dmem, creates r and mig/{m1,m2,m3}" adv_asuser sh -c "
 	set -e
 	cd $D
 	echo +memory >cgroup.subtree_control; echo +dmem >cgroup.subtree_control
@@ -31,7 +31,7 @@ check "user enables memory and dmem, creates r and mig/{m1,m2,m3}" asuser sh -c 
 
 # ---- limit writes racing mkdir/rmdir
 t0=$(date +%s)
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	exec 2>/dev/null
 	i=0
 	while [ \$i -lt 300 ]; do
@@ -42,7 +42,7 @@ asuser_bg sh -c "
 		i=\$((i + 1))
 	done"
 A=$ADV_PID
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	exec 2>/dev/null
 	i=0
 	while [ \$i -lt 600 ]; do
@@ -52,7 +52,7 @@ asuser_bg sh -c "
 		i=\$((i + 1))
 	done"
 B=$ADV_PID
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	exec 2>/dev/null
 	i=0
 	while [ \$i -lt 200 ]; do
@@ -68,7 +68,7 @@ C=$ADV_PID
 wait $A; wait $B; wait $C
 diag "mkdir/rmdir race took $(($(date +%s) - t0)) s"
 rmdir "$D/r/c" 2>/dev/null
-check "user creates r/c again" asuser mkdir "$D/r/c"
+check "user creates r/c again" adv_asuser mkdir "$D/r/c"
 check_eq "a new cgroup at a removed one's path has dmem.min 0" "$(dmem_read "$ADV_CG/r/c" min "$R")" 0
 check_eq "... dmem.low 0" "$(dmem_read "$ADV_CG/r/c" low "$R")" 0
 check_eq "... dmem.max max" "$(dmem_read "$ADV_CG/r/c" max "$R")" max
@@ -76,10 +76,10 @@ check_eq "r charges nothing" "$(dmem_read "$ADV_CG/r" current "$R")" 0
 
 # ---- migration while allocating
 M=$D/mig
-asuser_bg sh -c "echo 0 >$M/m1/cgroup.procs && exec advbuf churn 4 2M 0 >/tmp/mig.churn 2>&1"
+adv_asuser_bg sh -c "echo 0 >$M/m1/cgroup.procs && exec advbuf churn 4 2M 0 >/tmp/mig.churn 2>&1"
 P=$ADV_PID
 t0=$(date +%s)
-check "user moves the allocating task between m1 and m2 300 times" asuser sh -c "
+check "user moves the allocating task between m1 and m2 300 times" adv_asuser sh -c "
 	i=0
 	while [ \$i -lt 300 ]; do
 		echo $P >$M/m2/cgroup.procs || exit 1
@@ -96,20 +96,20 @@ for c in m1 m2 mig; do
 done
 
 # charges stay where they were made
-asuser_bg sh -c "echo 0 >$M/m1/cgroup.procs && exec advbuf hold 3 1M /tmp/m1.ready"
+adv_asuser_bg sh -c "echo 0 >$M/m1/cgroup.procs && exec advbuf hold 3 1M /tmp/m1.ready"
 H=$ADV_PID
 check "3 MiB held in m1" adv_ready /tmp/m1.ready 3 60
-check "user moves the holder to m2" asuser sh -c "echo $H >$M/m2/cgroup.procs"
+check "user moves the holder to m2" adv_asuser sh -c "echo $H >$M/m2/cgroup.procs"
 check_eq "m1 keeps the charge" "$(dmem_read "$ADV_CG/mig/m1" current "$R")" $((3 * MIB))
 check_eq "m2 charges nothing" "$(dmem_read "$ADV_CG/mig/m2" current "$R")" 0
 check "the holder stops" bg_stop $H
 check_eq "m1 is back to 0" "$(dmem_read "$ADV_CG/mig/m1" current "$R")" 0
 
 # ---- a charged cgroup removed after its task left, fd held across it
-asuser_bg sh -c "echo 0 >$M/m3/cgroup.procs && exec advbuf hold 2 1M /tmp/m3.ready"
+adv_asuser_bg sh -c "echo 0 >$M/m3/cgroup.procs && exec advbuf hold 2 1M /tmp/m3.ready"
 H=$ADV_PID
 check "2 MiB held in m3" adv_ready /tmp/m3.ready 2 60
-check "user moves the holder out and removes charged m3, writing through a held fd" asuser sh -c "
+check "user moves the holder out and removes charged m3, writing through a held fd" adv_asuser sh -c "
 	exec 4>$M/m3/dmem.max 5<$M/m3/dmem.current || exit 1
 	echo $H >$M/m1/cgroup.procs || exit 1
 	rmdir $M/m3 || exit 1
@@ -121,11 +121,11 @@ check "the holder stops" bg_stop $H
 check_eq "mig is back to 0" "$(dmem_read "$ADV_CG/mig" current "$R")" 0
 check_eq "the delegated cgroup is back to 0" "$(dmem_read "$ADV_CG" current "$R")" 0
 diag "root dmem.current: $(dmem_read "" current "$R") (was $root0; the driver may charge its own buffers there)"
-check "user creates m3 again" asuser mkdir "$M/m3"
+check "user creates m3 again" adv_asuser mkdir "$M/m3"
 check_eq "the new m3 charges nothing" "$(dmem_read "$ADV_CG/mig/m3" current "$R")" 0
 check_eq "the new m3 has dmem.max max" "$(dmem_read "$ADV_CG/mig/m3" max "$R")" max
 
-check "user removes its cgroups" asuser sh -c "cd $D && rmdir r/c r mig/m1 mig/m2 mig/m3 mig"
+check "user removes its cgroups" adv_asuser sh -c "cd $D && rmdir r/c r mig/m1 mig/m2 mig/m3 mig"
 adv_undelegate
 check "module unloads" unload_dmem
 check "kernel log clean" kmsg_clean

@@ -20,7 +20,7 @@ R=$(dmem_region drm/)
 check "a drm/ region is registered" test -n "$R"
 check "subtree delegated to uid 1000" adv_delegate
 D=$ADV_DIR
-check "user creates u1 and u2 with memory+dmem" asuser sh -c "
+check "user creates u1 and u2 with memory+dmem" adv_asuser sh -c "
 	set -e
 	cd $D
 	echo +memory >cgroup.subtree_control; echo +dmem >cgroup.subtree_control
@@ -31,12 +31,12 @@ cg_enable outside
 
 PIDS=""
 for c in u1 u2; do
-	asuser_bg sh -c "echo 0 >$D/$c/cgroup.procs && exec advbuf churn 6 2M 0" >/tmp/churn.$c 2>&1
+	adv_asuser_bg sh -c "echo 0 >$D/$c/cgroup.procs && exec advbuf churn 6 2M 0" >/tmp/churn.$c 2>&1
 	PIDS="$PIDS $ADV_PID"
 done
 (cg_exec outside advbuf churn 8 2M 0) >/tmp/churn.outside 2>&1 &
 PIDS="$PIDS $!"
-asuser_bg sh -c "
+adv_asuser_bg sh -c "
 	while :; do
 		echo '$R 16M' >$D/u1/dmem.max
 		echo '$R max' >$D/u2/dmem.min
@@ -64,8 +64,8 @@ touch /run/holder.released
 kill "$(cat /run/holder.pid)"
 gone() { ! grep -q "^$R " "$CGROOT/dmem.capacity"; }
 check "region goes away with the device" wait_for 30 gone
-check "user's limit writes to the gone region fail" asuser sh -c "! echo '$R 1M' >$D/u1/dmem.max 2>/dev/null"
-check "user removes its cgroups" asuser sh -c "cd $D && rmdir u1 u2"
+check "user's limit writes to the gone region fail" adv_asuser sh -c "! echo '$R 1M' >$D/u1/dmem.max 2>/dev/null"
+check "user removes its cgroups" adv_asuser sh -c "cd $D && rmdir u1 u2"
 adv_undelegate
 check "module unloads without the device" unload_dmem
 check "kernel log clean" kmsg_clean

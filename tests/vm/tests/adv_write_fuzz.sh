@@ -19,12 +19,12 @@ check "a drm/ region is registered" test -n "$R"
 check "subtree delegated to uid 1000" adv_delegate
 D=$ADV_DIR
 check "user enables memory and dmem below the delegated cgroup" \
-	asuser sh -c "echo +memory >$D/cgroup.subtree_control && echo +dmem >$D/cgroup.subtree_control"
-check "user creates f, s and s/c" asuser mkdir "$D/f" "$D/s" "$D/s/c"
+	adv_asuser sh -c "echo +memory >$D/cgroup.subtree_control && echo +dmem >$D/cgroup.subtree_control"
+check "user creates f, s and s/c" adv_asuser mkdir "$D/f" "$D/s" "$D/s/c"
 check "f has dmem.max" test -f "$D/f/dmem.max"
 
 t0=$(date +%s)
-out=$(asuser dmemfuzz limits "$D/f" "$N" 0x5eed 2>&1)
+out=$(adv_asuser dmemfuzz limits "$D/f" "$N" 0x5eed 2>&1)
 rc=$?
 echo "$out" | tail -n 25
 check_eq "$N fuzzed limit writes match the reference parser" "$rc" 0
@@ -32,17 +32,17 @@ diag "limits fuzz took $(($(date +%s) - t0)) s"
 case "$out" in *"$N writes"*) ok "all $N writes were made" ;; *) not_ok "all $N writes were made" ;; esac
 
 t0=$(date +%s)
-out=$(asuser dmemfuzz subtree "$D/s" 5000 0xd3e3 2>&1)
+out=$(adv_asuser dmemfuzz subtree "$D/s" 5000 0xd3e3 2>&1)
 rc=$?
 echo "$out" | tail -n 25
 check_eq "fuzzed subtree_control writes: failures change nothing" "$rc" 0
 diag "subtree fuzz took $(($(date +%s) - t0)) s"
 
 # Whatever the fuzzer left: a last exact write must work and read back.
-check "user sets f's dmem.max exactly" asuser sh -c "echo '$R 12345678' >$D/f/dmem.max"
+check "user sets f's dmem.max exactly" adv_asuser sh -c "echo '$R 12345678' >$D/f/dmem.max"
 check_eq "f dmem.max reads back" "$(dmem_read "$ADV_CG/f" max "$R")" 12345678
 check_eq "f holds no charge" "$(dmem_read "$ADV_CG/f" current "$R")" 0
-check "user removes its cgroups" asuser rmdir "$D/s/c" "$D/s" "$D/f"
+check "user removes its cgroups" adv_asuser rmdir "$D/s/c" "$D/s" "$D/f"
 adv_undelegate
 check "module unloads" unload_dmem
 check "kernel log clean" kmsg_clean
