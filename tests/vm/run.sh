@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
-# usage: tests/vm/run.sh --kver 6.1|6.12 [--test NAME ...|--all] [--smp N]
+# usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug [--test NAME ...|--all] [--smp N]
 #                        [--isolate] [--file PATH] [--show]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
@@ -14,6 +14,9 @@
 #                 that crashes the guest fails and the rest run in a new boot)
 #   --file PATH   run a guest script from anywhere (e.g. the demo)
 #   --show        print each test's own output (not the kernel's) as it ran
+#   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
+#                 lockdep, UBSAN, ...; its built-in KUnit suites are
+#                 skipped with kunit.enable=0); tests see series 6.12
 #
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
@@ -56,7 +59,10 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-case "$series" in 6.1|6.12) ;; *) echo "usage: $0 --kver 6.1|6.12 [--test NAME ...|--all]" >&2; exit 2 ;; esac
+case "$series" in 6.1|6.12|6.12-debug) ;; *) echo "usage: $0 --kver 6.1|6.12|6.12-debug [--test NAME ...|--all]" >&2; exit 2 ;; esac
+gseries=${series%-debug}	# what the tests and their headers see
+kopts=""
+[ "$series" = "$gseries" ] || kopts=" kunit.enable=0"	# no built-in KUnit run
 
 log() { echo "vm-$series: $*" >&2; }
 
@@ -66,7 +72,7 @@ for_series() {
 	local k
 	k=$(header "$1" kernels)
 	[ -z "$k" ] && return 0
-	for s in $k; do [ "$s" = "$series" ] && return 0; done
+	for s in $k; do [ "$s" = "$gseries" ] && return 0; done
 	return 1
 }
 
@@ -98,7 +104,11 @@ done
 sel=("${first[@]}" "${last[@]}")
 
 # ------------------------------------------------------------ kernel
-envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
+if [ "$series" = "$gseries" ]; then
+	envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
+else
+	envfile=$("$repo/scripts/debug-kernel.sh" "$gseries")
+fi
 # shellcheck disable=SC1090
 . "$envfile"
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
@@ -140,7 +150,7 @@ done
 # ------------------------------------------------------------ initramfs
 # Base (cached per kernel): busybox and the qxl/TTM module stack.
 bb=/bin/busybox
-base_key=$( { echo "base v1 $KVER"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
+base_key=$( { echo "base v1 $KVER${BUILD_ID:+ $BUILD_ID}"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
 base="$cache/initramfs/base-$KVER-$base_key.cpio"
 if [ ! -s "$base" ]; then
 	mkdir -p "$cache/initramfs"
@@ -184,7 +194,7 @@ cp "$mod/dmem_backport.ko" "$ovl/dmem/"
 cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
 for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
 for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done
-echo "$series" >"$ovl/dmem/series"
+echo "$gseries" >"$ovl/dmem/series"
 (cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
@@ -219,7 +229,7 @@ boot() { # boot NUMBER TEST...
 		-display none -monitor none -serial stdio -no-reboot -nic none \
 		-vga none -device qxl-vga,vram_size_mb=64 \
 		-kernel "$VMLINUZ" -initrd "$work/initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" \
 		</dev/null >"$logs/boot-$nb.log" 2>&1 || true
 }
 
