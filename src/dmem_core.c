@@ -519,90 +519,150 @@ struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
 	return pool;
 }
 
-static bool dmem_cg_has_pool(struct dmem_cg *cg, struct dmem_region *region)
+/* A new, unlinked pool of @cg for @region, without parent yet. */
+static struct dmem_pool *dmem_pool_alloc(struct dmem_cg *cg,
+					 struct dmem_region *region)
 {
-	bool ret;
+	struct dmem_pool *pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 
-	rcu_read_lock();
-	ret = dmem_pool_lookup(cg, region);
-	rcu_read_unlock();
+	if (!pool)
+		return NULL;
+	pool->cg = cg;
+	pool->region = region;
+	INIT_LIST_HEAD(&pool->region_node);
+	/* one for the lists, one for the child pool or the caller */
+	refcount_set(&pool->ref, 2);
+	pool->max = DMEM_COUNTER_MAX;
+	return pool;
+}
+
+/* Free never-linked pools from @pool up to (excluding) @stop. */
+static void dmem_pool_free_chain(struct dmem_pool *pool,
+				 struct dmem_pool *stop)
+{
+	while (pool && pool != stop) {
+		struct dmem_pool *parent = pool->parent;
+
+		kfree(pool);
+		pool = parent;
+	}
+}
+
+/*
+ * Allocate unlinked pools for @cg and its ancestors up to the first one
+ * that has a pool of @region, each the parent of the one below.  That
+ * existing pool (NULL if the chain reaches the root) is returned
+ * referenced in *@parent and is the parent of the topmost new pool.
+ * One walk up: O(depth).  Returns the bottom pool or ERR_PTR(-ENOMEM).
+ */
+static struct dmem_pool *dmem_pool_alloc_chain(struct dmem_cg *cg,
+					       struct dmem_region *region,
+					       struct dmem_pool **parent)
+{
+	struct dmem_pool *bottom = NULL, *prev = NULL, *pool;
+	struct dmem_cg *c;
+
+	*parent = NULL;
+	for (c = cg; c; c = c->parent) {
+		if (c != cg) {
+			*parent = dmem_pool_find(c, region);
+			if (*parent)
+				break;
+		}
+		pool = dmem_pool_alloc(c, region);
+		if (!pool) {
+			if (prev)
+				prev->parent = NULL;
+			dmem_pool_free_chain(bottom, NULL);
+			dmem_pool_put(*parent);
+			return ERR_PTR(-ENOMEM);
+		}
+		if (prev)
+			prev->parent = pool;
+		else
+			bottom = pool;
+		prev = pool;
+	}
+	prev->parent = *parent;
+	return bottom;
+}
+
+/* Publish @pool (dmem_lock held); its parent is or will be linked too. */
+static void dmem_pool_link(struct dmem_pool *pool)
+{
+	refcount_inc(&pool->region->ref);
+	dmem_cg_get(pool->cg);
+	list_add_tail(&pool->region_node, &pool->region->pools);
+	list_add_tail_rcu(&pool->cg_node, &pool->cg->pools);
+}
+
+/*
+ * Link the chain made by dmem_pool_alloc_chain() under one hold of
+ * dmem_lock, in one walk: O(depth).  A racing creator may have linked
+ * some of its pools meanwhile: the chain is cut below the lowest such
+ * pool, which becomes the parent of the pools below it (or the result),
+ * and the rest is freed.  Returns the referenced bottom pool, or
+ * ERR_PTR(-ENODEV) (nothing linked) if the region or a cgroup went away.
+ */
+static struct dmem_pool *dmem_pool_link_chain(struct dmem_pool *bottom,
+					      struct dmem_pool *parent,
+					      struct dmem_region *region)
+{
+	struct dmem_pool *p, *prev = NULL, *old = NULL, *discard = NULL;
+	struct dmem_pool *ret = bottom;
+
+	spin_lock(&dmem_lock);
+	for (p = bottom; p != parent; prev = p, p = p->parent) {
+		if (region->unregistered || p->cg->offline) {
+			ret = ERR_PTR(-ENODEV);
+			discard = bottom;
+			break;
+		}
+		old = dmem_pool_lookup(p->cg, region);
+		if (old) {
+			/* linked pools always hold their list reference */
+			dmem_pool_get_ref(old);
+			discard = p;
+			if (prev)
+				prev->parent = old;
+			else
+				ret = old;
+			break;
+		}
+	}
+	if (discard != bottom) {
+		for (p = bottom; p != (discard ? old : parent); p = p->parent)
+			dmem_pool_link(p);
+	}
+	spin_unlock(&dmem_lock);
+
+	if (discard) {
+		/* the topmost new pool did not keep its parent reference */
+		dmem_pool_free_chain(discard, parent);
+		dmem_pool_put(parent);
+	}
 	return ret;
 }
 
 /*
- * Create and link the pool of @cg for @region; @parent is the referenced
- * pool of @cg->parent (NULL for the root), consumed.  Returns a referenced
- * pool, possibly one that a racing creator linked first.
+ * The pools of @cg's ancestors are created top-down in effect, but with
+ * one walk up (allocation) and one under the lock (linking): O(depth) for
+ * a fresh chain of any depth, no recursion.
  */
-static struct dmem_pool *dmem_pool_create(struct dmem_cg *cg,
-					  struct dmem_region *region,
-					  struct dmem_pool *parent)
-{
-	struct dmem_pool *pool, *old;
-
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
-	if (!pool) {
-		dmem_pool_put(parent);
-		return ERR_PTR(-ENOMEM);
-	}
-	pool->cg = cg;
-	pool->region = region;
-	pool->parent = parent;
-	INIT_LIST_HEAD(&pool->region_node);
-	/* one for the lists, one for the caller */
-	refcount_set(&pool->ref, 2);
-	pool->max = DMEM_COUNTER_MAX;
-
-	spin_lock(&dmem_lock);
-	if (region->unregistered || cg->offline) {
-		spin_unlock(&dmem_lock);
-		kfree(pool);
-		dmem_pool_put(parent);
-		return ERR_PTR(-ENODEV);
-	}
-	old = dmem_pool_lookup(cg, region);
-	if (old) {
-		/* linked pools always hold their list reference */
-		dmem_pool_get_ref(old);
-		spin_unlock(&dmem_lock);
-		kfree(pool);
-		dmem_pool_put(parent);
-		return old;
-	}
-	refcount_inc(&region->ref);
-	dmem_cg_get(cg);
-	list_add_tail(&pool->region_node, &region->pools);
-	list_add_tail_rcu(&pool->cg_node, &cg->pools);
-	spin_unlock(&dmem_lock);
-	return pool;
-}
-
 struct dmem_pool *dmem_pool_get(struct dmem_cg *cg, struct dmem_region *region)
 {
+	struct dmem_pool *pool, *parent;
+
 	might_sleep();
-	for (;;) {
-		struct dmem_pool *pool, *parent = NULL;
-		struct dmem_cg *top = cg;
-
-		pool = dmem_pool_find(cg, region);
-		if (pool)
-			return pool;
-		if (READ_ONCE(region->unregistered) || READ_ONCE(cg->offline))
-			return ERR_PTR(-ENODEV);
-
-		/* Topmost cgroup on the path whose pool is missing. */
-		while (top->parent && !dmem_cg_has_pool(top->parent, region))
-			top = top->parent;
-		if (top->parent) {
-			parent = dmem_pool_find(top->parent, region);
-			if (!parent)
-				continue;	/* raced with an unlink */
-		}
-		pool = dmem_pool_create(top, region, parent);
-		if (IS_ERR(pool) || top == cg)
-			return pool;
-		dmem_pool_put(pool);	/* stays linked; go one level down */
-	}
+	pool = dmem_pool_find(cg, region);
+	if (pool)
+		return pool;
+	if (READ_ONCE(region->unregistered) || READ_ONCE(cg->offline))
+		return ERR_PTR(-ENODEV);
+	pool = dmem_pool_alloc_chain(cg, region, &parent);
+	if (IS_ERR(pool))
+		return pool;
+	return dmem_pool_link_chain(pool, parent, region);
 }
 
 struct dmem_cg *dmem_pool_cg(const struct dmem_pool *pool)
@@ -749,16 +809,129 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
 				       atomic64_read(&parent->children_low_usage));
 }
 
-#define DMEM_PATH_FAST	32
-
-static const struct dmem_eff dmem_eff_exact = { 0, 0 };
-
 /* Nothing below can change the caller's answer (see dmem_calc_protection). */
 static bool dmem_eff_final(const struct dmem_eff *eff,
 			   const struct dmem_eff *stop)
 {
+	if (!stop)
+		return false;
 	return (!eff->min && !eff->low) ||
 	       (eff->min < stop->min && eff->low < stop->low);
+}
+
+/*
+ * Walking down a path of any length with a fixed stack footprint.  Pools
+ * only know their parent, so the path from @root down to a pool has to be
+ * reversed.  Up to DMEM_PATH_FAST levels are collected in an array on one
+ * walk up.  A longer path is cut into at most DMEM_PATH_FANOUT segments
+ * of equal length (the topmost one shorter) by one walk up that records
+ * the bottom pool of each segment; the segments are then visited top
+ * segment first, each the same way, cut again while longer than
+ * DMEM_PATH_FAST.  Every cut divides the length by DMEM_PATH_FANOUT, so
+ * DMEM_PATH_LEVELS cuts cover any depth an unsigned int can count
+ * (32 * 16^7 = 2^33), and each level of cuts walks the path once:
+ * O(depth * log16(depth / 32)) steps, no recursion, no allocation, about
+ * 1.2 KiB of stack.
+ */
+#define DMEM_PATH_FAST		32
+#define DMEM_PATH_FANOUT	16
+#define DMEM_PATH_LEVELS	7
+
+/**
+ * struct dmem_path_cut - one cut of a long path into segments.
+ * @bottom: bottom pool of each segment, @bottom[0] the lowest.
+ * @seg: length of every segment but the topmost.
+ * @top: length of the topmost segment (1..@seg).
+ * @count: number of segments.
+ * @left: segments not visited yet: @bottom[0..@left-1].
+ */
+struct dmem_path_cut {
+	struct dmem_pool *bottom[DMEM_PATH_FANOUT];
+	unsigned int seg;
+	unsigned int top;
+	unsigned int count;
+	unsigned int left;
+};
+
+/* State of one top-down walk; lives on the caller's stack. */
+struct dmem_path_walk {
+	struct dmem_path_cut cut[DMEM_PATH_LEVELS];
+	struct dmem_pool *fast[DMEM_PATH_FAST];
+	unsigned int ncuts;
+};
+
+/* Cut the @len (> DMEM_PATH_FAST) pools from @bottom upwards. */
+static void dmem_path_cut(struct dmem_path_walk *w, struct dmem_pool *bottom,
+			  unsigned int len)
+{
+	struct dmem_path_cut *cut = &w->cut[w->ncuts++];
+	unsigned int seg = len / DMEM_PATH_FANOUT + !!(len % DMEM_PATH_FANOUT);
+	unsigned int k = 0, i;
+
+	for (;;) {
+		cut->bottom[k++] = bottom;
+		if (k * seg >= len)
+			break;
+		for (i = 0; i < seg; i++)
+			bottom = bottom->parent;
+	}
+	cut->seg = seg;
+	cut->top = len - (k - 1) * seg;
+	cut->count = k;
+	cut->left = k;
+}
+
+/*
+ * The next segment to visit, top-down: the highest one not visited yet of
+ * the innermost cut that has one.  Returns false when the walk is over.
+ */
+static bool dmem_path_next_segment(struct dmem_path_walk *w,
+				   struct dmem_pool **bottom, unsigned int *len)
+{
+	struct dmem_path_cut *cut;
+
+	while (w->ncuts && !w->cut[w->ncuts - 1].left)
+		w->ncuts--;
+	if (!w->ncuts)
+		return false;
+	cut = &w->cut[w->ncuts - 1];
+	cut->left--;
+	*bottom = cut->bottom[cut->left];
+	*len = cut->left == cut->count - 1 ? cut->top : cut->seg;
+	return true;
+}
+
+/*
+ * Apply dmem_eff_next() to the @n pools from @pool upwards (excluding
+ * @root, the parent of the topmost one), top-down.  Returns false if the
+ * walk stopped early because @eff became final for @stop (NULL: never).
+ */
+static bool dmem_eff_path(struct dmem_pool *root, struct dmem_pool *pool,
+			  unsigned int n, struct dmem_eff *eff,
+			  const struct dmem_eff *stop)
+{
+	struct dmem_path_walk w;
+	struct dmem_pool *bottom = pool;
+	unsigned int len = n, i;
+
+	w.ncuts = 0;
+	do {
+		while (len > DMEM_PATH_FAST) {
+			/* cannot happen: 32 * 16^7 > UINT_MAX */
+			if (WARN_ON_ONCE(w.ncuts == DMEM_PATH_LEVELS))
+				return false;
+			dmem_path_cut(&w, bottom, len);
+			dmem_path_next_segment(&w, &bottom, &len);
+		}
+		for (i = 0; i < len; i++, bottom = bottom->parent)
+			w.fast[i] = bottom;
+		while (len) {
+			dmem_eff_next(root, w.fast[--len], eff);
+			if (dmem_eff_final(eff, stop))
+				return false;
+		}
+	} while (dmem_path_next_segment(&w, &bottom, &len));
+	return true;
 }
 
 /*
@@ -769,17 +942,17 @@ static bool dmem_eff_final(const struct dmem_eff *eff,
  * A pool's effective protection depends only on its ancestors' (and their
  * children sums, which the counters maintain), so instead of upstream's
  * pre-order walk over the whole subtree of @root we go down the path from
- * @root to @pool: O(depth).  One walk up collects the path (and checks
- * that @root is an ancestor); paths longer than DMEM_PATH_FAST are walked
- * again per level instead (O(depth^2), no allocation, no recursion).
+ * @root to @pool: O(depth) (see dmem_eff_path()), one walk up first to
+ * count the levels and check that @root is an ancestor.
  *
- * Going down the path, effective values never grow (a child's share is
- * at most its parent's effective value: scaled by P / S when overcommitted,
- * else its claim plus a fraction of P - S, with claim <= S).  So once both
- * values are below @stop, the final ones will be too and a caller that
- * only compares usage against them has its answer: the walk stops there
- * and @eff holds those upper bounds.  Pass {0, 0} for exact values.  The
- * same argument makes zero protection final.
+ * Going down the path, effective values never grow while the counters
+ * are consistent (a child's share is at most its parent's effective
+ * value: scaled by P / S when overcommitted, else its claim plus a
+ * fraction of P - S, with claim <= S).  So once both values are below
+ * @stop, the final ones will be too and a caller that only compares usage
+ * against them has its answer: the walk stops there and @eff holds those
+ * upper bounds.  The same argument makes zero protection final.  Pass
+ * NULL for exact values (the whole path is always computed).
  *
  * Return: false if @root is neither @pool nor one of its ancestors.
  */
@@ -787,9 +960,8 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 				 struct dmem_eff *eff,
 				 const struct dmem_eff *stop)
 {
-	struct dmem_pool *path[DMEM_PATH_FAST];
 	struct dmem_pool *p;
-	unsigned int n = 0, up;
+	unsigned int n = 0;
 
 	eff->min = 0;
 	eff->low = 0;
@@ -800,26 +972,10 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 			root = p;	/* the topmost ancestor */
 			break;
 		}
-		if (n < DMEM_PATH_FAST)
-			path[n] = p;
 		n++;
 	}
-
-	if (n <= DMEM_PATH_FAST) {
-		while (n) {
-			dmem_eff_next(root, path[--n], eff);
-			if (dmem_eff_final(eff, stop))
-				return true;
-		}
-		return true;
-	}
-	while (n) {
-		for (p = pool, up = --n; up; up--)
-			p = p->parent;
-		dmem_eff_next(root, p, eff);
-		if (dmem_eff_final(eff, stop))
-			return true;
-	}
+	if (n)
+		dmem_eff_path(root, pool, n, eff, stop);
 	return true;
 }
 
@@ -835,7 +991,7 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
+	if (!dmem_calc_protection(root, pool, &eff, NULL))
 		return 0;
 	return eff.min;
 }
@@ -845,7 +1001,7 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
 
-	if (!dmem_calc_protection(root, pool, &eff, &dmem_eff_exact))
+	if (!dmem_calc_protection(root, pool, &eff, NULL))
 		return 0;
 	return eff.low;
 }

@@ -398,6 +398,75 @@ static void bench_charge(int depth)
 	}
 }
 
+/* ---- cost of one decision vs cgroup depth ------------------------------ */
+
+/*
+ * A single chain root/1/2/.../depth with dmem.low=max on every level and
+ * 64 MiB charged at the bottom: every level's effective low equals the
+ * usage, so no early exit is possible and each decision computes the
+ * whole path.  Nested cgroups are unlimited by default and a delegated
+ * user may create them: this must stay O(depth).
+ */
+static double bench_depth_one(int depth)
+{
+	struct dmem_region *r = dmem_region_register("bench", 1ULL << 44, NULL);
+	struct dmem_cg **cg = calloc(depth + 1, sizeof(*cg));
+	struct dmem_pool *leaf;
+	double best = 1e9;
+	long iters = max(50L, 3000000L / depth), k;
+	volatile int sink = 0;
+	int i, rep;
+
+	for (i = 0; i <= depth; i++) {
+		cg[i] = malloc(sizeof(struct dmem_cg));
+		dmem_cg_init(cg[i], i ? cg[i - 1] : NULL, nop_release);
+	}
+	leaf = dmem_pool_get(cg[depth], r);
+	assert(!IS_ERR(leaf));
+	for (i = 1; i <= depth; i++) {
+		struct dmem_pool *p = dmem_pool_find(cg[i], r);
+
+		assert(p);
+		spin_lock(&dmem_lock);
+		dmem_pool_set_low(p, DMEM_COUNTER_MAX);
+		spin_unlock(&dmem_lock);
+		dmem_pool_put(p);
+	}
+	assert(!dmem_pool_try_charge(leaf, 64 * M, NULL));
+	for (rep = 0; rep < 3; rep++) {
+		double t0 = now();
+
+		for (k = 0; k < iters; k++) {
+			bool h = false;
+
+			sink += dmem_evict_valuable(NULL, leaf, false, &h);
+			assert(h);
+		}
+		best = min(best, (now() - t0) / iters);
+	}
+	dmem_pool_uncharge(leaf, 64 * M);
+	dmem_pool_put(leaf);
+	dmem_region_unregister(r);
+	for (i = depth; i >= 0; i--) {
+		dmem_cg_offline(cg[i]);
+		dmem_cg_put(cg[i]);
+	}
+	free(cg);
+	(void)sink;
+	return best;
+}
+
+static void bench_depth_scaling(void)
+{
+	double d30 = bench_depth_one(30);
+	double d300 = bench_depth_one(300);
+	double d3000 = bench_depth_one(3000);
+
+	printf("decision depth=30 %9.1f ns  depth=300 %9.1f ns  depth=3000 %9.1f ns\n",
+	       d30 * 1e9, d300 * 1e9, d3000 * 1e9);
+	printf("bench depth_scaling depth=300..3000 ratio=%.1f\n", d3000 / d300);
+}
+
 int main(void)
 {
 	static const int sizes[] = { 10, 100, 1000, 10000 };
@@ -412,6 +481,7 @@ int main(void)
 		bench_evict(sizes[i], true);
 	for (i = 0; i < ARRAY_SIZE(depths); i++)
 		bench_charge(depths[i]);
+	bench_depth_scaling();
 	dmem_core_exit();
 	return 0;
 }
