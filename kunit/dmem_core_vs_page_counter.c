@@ -244,15 +244,24 @@ static void diff_print_tree(struct kunit *test, struct diff_tree *t)
 				  t->charge[i].levels);
 }
 
+static void diff_mismatch_w(struct kunit *test, struct diff_tree *t,
+			    struct diff_stats *st, const char *what, int root,
+			    unsigned int node, u64 ours, u64 theirs, bool wrapped)
+{
+	st->mismatches++;
+	KUNIT_FAIL(test, "%s: root %d node %u: core %llu, %s %llu (tree seed %#llx)",
+		   what, root, node, ours,
+		   wrapped ? "exact reference (upstream wraps)" : "upstream",
+		   theirs, t->seed);
+	if (st->printed++ < DIFF_PRINT_MAX)
+		diff_print_tree(test, t);
+}
+
 static void diff_mismatch(struct kunit *test, struct diff_tree *t,
 			  struct diff_stats *st, const char *what, int root,
 			  unsigned int node, u64 ours, u64 theirs)
 {
-	st->mismatches++;
-	KUNIT_FAIL(test, "%s: root %d node %u: core %llu, upstream %llu (tree seed %#llx)",
-		   what, root, node, ours, theirs, t->seed);
-	if (st->printed++ < DIFF_PRINT_MAX)
-		diff_print_tree(test, t);
+	diff_mismatch_w(test, t, st, what, root, node, ours, theirs, false);
 }
 
 /* ---- generation ---------------------------------------------------------- */
@@ -579,7 +588,8 @@ static void diff_reference(struct diff_tree *t, struct diff_stats *st,
 	nd->ref_low = 0;
 	nd->wrap_min = false;
 	nd->wrap_low = false;
-	if (x == root || !usage)
+	/* @root itself, no usage, or @root not an ancestor: untouched, 0 */
+	if (x == root || !usage || nd->parent < 0)
 		return;
 	if (nd->parent == (int)root) {
 		nd->ref_min = nd->pc.min;
@@ -642,7 +652,7 @@ static void diff_decision(struct kunit *test, struct diff_tree *t,
 		return;
 	}
 	if (ours != ref)
-		diff_mismatch(test, t, st, what, root, x, ours, ref);
+		diff_mismatch_w(test, t, st, what, root, x, ours, ref, true);
 	if (upstream != ref)
 		st->wrap_decision_diff++;
 }
@@ -690,11 +700,11 @@ static void diff_compare_root(struct kunit *test, struct diff_tree *t,
 
 		st->comparisons += 2;
 		if (cmin != (nd->wrap_min ? e.rmin : e.emin))
-			diff_mismatch(test, t, st, "effective min", root, x, cmin,
-				      nd->wrap_min ? e.rmin : e.emin);
+			diff_mismatch_w(test, t, st, "effective min", root, x, cmin,
+					nd->wrap_min ? e.rmin : e.emin, nd->wrap_min);
 		if (clow != (nd->wrap_low ? e.rlow : e.elow))
-			diff_mismatch(test, t, st, "effective low", root, x, clow,
-				      nd->wrap_low ? e.rlow : e.elow);
+			diff_mismatch_w(test, t, st, "effective low", root, x, clow,
+					nd->wrap_low ? e.rlow : e.elow, nd->wrap_low);
 		if (root == 0) {
 			st->comparisons += 2;
 			if (dmem_effective_min(NULL, nd->pool) != cmin ||
