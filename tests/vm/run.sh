@@ -61,8 +61,11 @@ while [ $# -gt 0 ]; do
 done
 case "$series" in 6.1|6.12|6.12-debug) ;; *) echo "usage: $0 --kver 6.1|6.12|6.12-debug [--test NAME ...|--all]" >&2; exit 2 ;; esac
 gseries=${series%-debug}	# what the tests and their headers see
-kopts=""
-[ "$series" = "$gseries" ] || kopts=" kunit.enable=0"	# no built-in KUnit run
+kopts="" tscale=1
+if [ "$series" != "$gseries" ]; then
+	kopts=" kunit.enable=0"	# no built-in KUnit run
+	tscale=${DEBUG_TIMEOUT_SCALE:-3}
+fi
 
 log() { echo "vm-$series: $*" >&2; }
 
@@ -193,7 +196,16 @@ install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
 cp "$mod/dmem_backport.ko" "$ovl/dmem/"
 cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
 for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
-for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done
+# The debug kernel runs everything several times slower: its tests get
+# $tscale times their "# timeout:" (a first such line wins in the guest).
+for t in "${sel[@]}"; do
+	if [ "$tscale" = 1 ]; then
+		cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"
+	else
+		to=$(header "${tpath[$t]}" timeout)
+		sed "1a # timeout: $(( ${to:-180} * tscale ))" "${tpath[$t]}" >"$ovl/dmem/tests/$t.sh"
+	fi
+done
 echo "$gseries" >"$ovl/dmem/series"
 (cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
 
@@ -212,7 +224,7 @@ boot() { # boot NUMBER TEST...
 	printf '%s\n' "$@" >"$lst/dmem/run.list"
 	for t in "$@"; do
 		to=$(header "${tpath[$t]}" timeout)
-		budget=$((budget + ${to:-180} + 30))
+		budget=$((budget + ${to:-180} * tscale + 30))
 	done
 	(cd "$lst" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/list.cpio"
 	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
