@@ -33,8 +33,12 @@ log() { echo "debug-kernel-$series: $*" >&2; }
 shared=$("$repo/scripts/linux-source.sh" "$series")
 pkgver=${shared##*/linux-source-${series}_}
 mkdir -p "$cache/debug" "$cache/timings"
-exec 8>"$cache/.debug-$series.lock"
-flock 8
+# DEBUG_KERNEL_LOCKED=1: the caller holds the lock (scripts/kunit.sh
+# keeps it while it boots the kernel it built).
+if [ -z "${DEBUG_KERNEL_LOCKED:-}" ]; then
+	exec 8>"$cache/.debug-$series.lock"
+	flock 8
+fi
 
 # ------------------------------------------------------------ private tree
 tree="$cache/debug/src-${series}_$pkgver"

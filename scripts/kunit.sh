@@ -46,12 +46,13 @@ if [ "$series" = 6.12-debug ]; then
 	# debug kernel, then boot it without an initramfs: the built-in
 	# suites run, then kunit_shutdown powers the guest off.
 	t0=$(date +%s)
-	envfile=$("$repo/scripts/debug-kernel.sh" 6.12)
+	mkdir -p "$cache/timings"
+	exec 8>"$cache/.debug-6.12.lock"
+	flock 8
+	envfile=$(DEBUG_KERNEL_LOCKED=1 "$repo/scripts/debug-kernel.sh" 6.12)
 	# shellcheck disable=SC1090
 	. "$envfile"
 	build="$KDIR"
-	exec 8>"$cache/.debug-6.12.lock"
-	flock -s 8
 	start=$(date +%s)
 	rm -f "$build/results.json"
 	timeout -k 10 1500 qemu-system-x86_64 \
