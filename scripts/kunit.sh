@@ -148,7 +148,7 @@ rm -f "$build/results.json"
 rc=0
 (cd "$tree" && nice -n 10 python3 tools/testing/kunit/kunit.py run \
 	--arch=x86_64 --kunitconfig="$kcfg" --build_dir="$build" \
-	--jobs="$jobs" --timeout=600 --json="$build/results.json") \
+	--jobs="$jobs" --timeout=600 --json="$build/results.json" </dev/null) \
 	>"$build/kunit.log" 2>&1 || rc=$?
 end=$(date +%s)
 times >"$build/times"
