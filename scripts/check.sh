@@ -112,6 +112,9 @@ else
 	skip fuzz "tests/user has no fuzz target yet"
 fi
 stage modules scripts/build-modules.sh
+# The differential suite in userspace against the kernel's own
+# mm/page_counter.c (seconds, no kernel build).
+stage kunit-diff-user scripts/kunit-diff-user.sh
 stage kunit-6.1 scripts/kunit.sh 6.1
 stage kunit-6.12 scripts/kunit.sh 6.12
 # The 6.12 debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, UBSAN,
