@@ -4,7 +4,8 @@
 #
 # Stages: install-deps, downloads (kernels + linux-source, cached), userspace
 # unit tests, fuzz smoke, module builds + sparse + checkpatch, KUnit 6.1,
-# KUnit 6.12, in-guest tests on 6.1 and 6.12, packaging test.  A stage whose
+# KUnit 6.12, KUnit on the 6.12 debug kernel, in-guest tests on 6.1, 6.12
+# and the 6.12 debug kernel, packaging test.  A stage whose
 # script does not exist yet is skipped with a note (not counted).  Each suite
 # prints `ok N ...`/`not ok N ...` and `N passed, N failed`; its lines are
 # shown prefixed with the stage name, its wall time is printed, and the last
@@ -111,14 +112,23 @@ else
 	skip fuzz "tests/user has no fuzz target yet"
 fi
 stage modules scripts/build-modules.sh
+# The differential suite in userspace against the kernel's own
+# mm/page_counter.c (seconds, no kernel build).
+stage kunit-diff-user scripts/kunit-diff-user.sh
 stage kunit-6.1 scripts/kunit.sh 6.1
 stage kunit-6.12 scripts/kunit.sh 6.12
+# The 6.12 debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, UBSAN,
+# KFENCE, kmemleak): its built-in KUnit suites, including the differential
+# suite against the kernel's page_counter, then the in-guest suite on it.
+stage kunit-6.12-debug scripts/kunit.sh 6.12-debug
 if ls tests/vm/tests/*.sh >/dev/null 2>&1; then
 	stage vm-6.1 tests/vm/run.sh --kver 6.1 --all
 	stage vm-6.12 tests/vm/run.sh --kver 6.12 --all
+	stage vm-6.12-debug tests/vm/run.sh --kver 6.12-debug --all
 else
 	skip vm-6.1 "no tests/vm/tests/*.sh"
 	skip vm-6.12 "no tests/vm/tests/*.sh"
+	skip vm-6.12-debug "no tests/vm/tests/*.sh"
 fi
 if [ -x scripts/test-package.sh ] || [ -f scripts/test-package.sh ]; then
 	stage package bash scripts/test-package.sh

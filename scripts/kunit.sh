@@ -3,7 +3,13 @@
 # Run the project's KUnit suites in QEMU on a kernel built from Debian's
 # linux-source-<series> package.
 #
-# usage: scripts/kunit.sh 6.1|6.12
+# usage: scripts/kunit.sh 6.1|6.12|6.12-debug
+#
+# 6.12-debug: the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
+# UBSAN, KFENCE, kmemleak, MEMCG, ...; our suites built in, including the
+# differential suite dmem_core_vs_page_counter), booted in QEMU with
+# kunit.enable=1; a KASAN/UBSAN/lockdep/... report in the boot log fails
+# the run (result kunit-6.12-debug/kernel-reports).
 #
 # - scripts/linux-source.sh downloads (apt-get download) Debian's
 #   linux-source-<series> into ~/.cache/dmem-backport/debs/ if missing and
@@ -22,8 +28,12 @@
 #   lines and a final `N passed, N failed`; exit status 0 iff nothing failed.
 set -euo pipefail
 
-series=${1:?usage: $0 6.1|6.12}
-"$(dirname "$0")/kernels.sh" has-ci "$series" || { echo "usage: $0 6.1|6.12 (kernels.tsv: ci-guest)" >&2; exit 2; }
+series=${1:?usage: $0 6.1|6.12|6.12-debug}
+# the series with a CI test kernel (kernels.tsv), plus 6.12's debug kernel
+case "$series" in
+6.12-debug) ;;
+*) "$(dirname "$0")/kernels.sh" has-ci "$series" || { echo "usage: $0 6.1|6.12|6.12-debug (kernels.tsv: ci-guest)" >&2; exit 2; } ;;
+esac
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
@@ -32,6 +42,48 @@ mkdir -p "$cache/debs" "$cache/src" "$cache/kunit"
 
 log() { echo "kunit-$series: $*" >&2; }
 
+# Kernel reports that fail a run (also checked by tests/vm/parse_log.py).
+KERNEL_BAD='BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|possible circular locking|inconsistent lock state|possible recursive locking|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key'
+
+if [ "$series" = 6.12-debug ]; then
+	# Build (or update: only changed test files are recompiled) the
+	# debug kernel, then boot it without an initramfs: the built-in
+	# suites run, then kunit_shutdown powers the guest off.
+	t0=$(date +%s)
+	mkdir -p "$cache/timings"
+	exec 8>"$cache/.debug-6.12.lock"
+	flock 8
+	envfile=$(DEBUG_KERNEL_LOCKED=1 "$repo/scripts/debug-kernel.sh" 6.12)
+	# shellcheck disable=SC1090
+	. "$envfile"
+	build="$KDIR"
+	start=$(date +%s)
+	rm -f "$build/results.json"
+	timeout -k 10 1500 qemu-system-x86_64 \
+		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp 1 \
+		-display none -monitor none -serial stdio -no-reboot -nic none \
+		-vga none -kernel "$VMLINUZ" \
+		-append "console=ttyS0 kunit.enable=1 kunit_shutdown=poweroff panic=-1 loglevel=7" \
+		</dev/null >"$build/kunit.log" 2>&1 || true
+	end=$(date +%s)
+	log "boot with KUnit took $((end - start)) s; log $build/kunit.log"
+	# A cold kernel build happened in this run: record the stage's cold time.
+	if [ "$(stat -c %Y "$cache/timings/debug-kernel-6.12.cold" 2>/dev/null || echo 0)" -ge "$t0" ]; then
+		echo "$((end - t0))" >"$cache/timings/kunit-$series.cold"
+	fi
+	rc=0
+	(cd "$build/source" &&
+	 python3 tools/testing/kunit/kunit.py parse --json="$build/results.json" "$build/kunit.log") \
+		>"$build/kunit-parse.log" 2>&1 || rc=$?
+	bad=$(grep -E "$KERNEL_BAD" "$build/kunit.log" | grep -vE '^\s*(#|ok |not ok )' | head -n 5 || true)
+	if [ -n "$bad" ]; then
+		log "kernel reports in $build/kunit.log:"
+		printf '%s\n' "$bad" >&2
+	fi
+fi
+
+if [ "$series" != 6.12-debug ]; then
+
 # ------------------------------------------------------------ source tree
 tree=$("$repo/scripts/linux-source.sh" "$series")
 pkgver=${tree##*/linux-source-${series}_}
@@ -39,93 +91,7 @@ exec 8>"$cache/.kunit-$series.lock"
 flock 8
 
 # ------------------------------------------------------------ hook our tests
-kdir="$tree/lib/dmem_backport_kunit"
-mkdir -p "$kdir"
-if ! grep -q dmem_backport_kunit "$tree/lib/Kconfig"; then
-	printf '\nsource "lib/dmem_backport_kunit/Kconfig"\n' >>"$tree/lib/Kconfig"
-fi
-if ! grep -q dmem_backport_kunit "$tree/lib/Makefile"; then
-	printf '\nobj-$(CONFIG_DMEM_BACKPORT_KUNIT_TEST) += dmem_backport_kunit/\n' >>"$tree/lib/Makefile"
-fi
-
-# Write a file only when its content changes (keeps make from rebuilding).
-put() {
-	local f=$1 tmp
-	tmp=$(mktemp)
-	cat >"$tmp"
-	if cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv "$tmp" "$f"; chmod 644 "$f"; fi
-}
-
-put "$kdir/Kconfig" <<'EOT'
-# SPDX-License-Identifier: GPL-2.0
-# Added by dmem-backport's scripts/kunit.sh (not part of the kernel).
-config DMEM_BACKPORT_KUNIT_TEST
-	bool "dmem-backport KUnit tests"
-	depends on KUNIT=y
-	help
-	  Built-in KUnit suites of the out-of-tree dmem-backport module.
-EOT
-
-# Sources: copies (not symlinks) so that object files left in the
-# repository by a module build can never be picked up through VPATH.
-# Changed files get a new mtime (no -t), unchanged ones keep theirs, so
-# make rebuilds exactly what changed, even when a file goes back to an
-# older version.
-mkdir -p "$kdir/repo"
-files=()
-if ls "$repo"/kunit/*.c >/dev/null 2>&1; then
-	if [ -f "$repo/kunit/kunit.files" ]; then
-		while read -r f; do
-			case "$f" in ''|'#'*) continue ;; esac
-			files+=("$f")
-		done <"$repo/kunit/kunit.files"
-	else
-		files+=(src/dmem_core.c)
-		for f in "$repo"/kunit/*.c; do files+=("kunit/$(basename "$f")"); done
-	fi
-	rm -rf "$kdir/placeholder"
-	rsync -rl --checksum --delete --prune-empty-dirs \
-		--include='*/' --include='*.c' --include='*.h' --exclude='*' \
-		"$repo/src" "$repo/include" "$repo/kunit" "$kdir/repo/"
-	objs=""
-	for f in "${files[@]}"; do objs="$objs repo/${f%.c}.o"; done
-	mode="project"
-else
-	log "kunit/*.c does not exist yet: running a placeholder suite"
-	rm -rf "$kdir/repo"
-	mkdir -p "$kdir/placeholder"
-	put "$kdir/placeholder/dmem_placeholder_test.c" <<'EOT'
-// SPDX-License-Identifier: GPL-2.0
-/* Placeholder suite generated by scripts/kunit.sh until kunit/ exists. */
-#include <kunit/test.h>
-
-static void dmem_placeholder_kunit_boots(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, 1 + 1, 2);
-}
-
-static struct kunit_case dmem_placeholder_cases[] = {
-	KUNIT_CASE(dmem_placeholder_kunit_boots),
-	{}
-};
-
-static struct kunit_suite dmem_placeholder_suite = {
-	.name = "dmem_backport_placeholder",
-	.test_cases = dmem_placeholder_cases,
-};
-kunit_test_suite(dmem_placeholder_suite);
-
-MODULE_LICENSE("GPL");
-EOT
-	objs="placeholder/dmem_placeholder_test.o"
-	mode="placeholder"
-fi
-put "$kdir/Makefile" <<EOT
-# SPDX-License-Identifier: GPL-2.0
-# Generated by dmem-backport's scripts/kunit.sh.
-obj-\$(CONFIG_DMEM_BACKPORT_KUNIT_TEST) += $objs
-ccflags-y += -I\$(srctree)/lib/dmem_backport_kunit/repo/include -I\$(srctree)/lib/dmem_backport_kunit/repo/src
-EOT
+mode=$("$repo/scripts/kunit-hook.sh" "$tree" "$series")
 
 # ------------------------------------------------------------ config
 BASE_CONFIG='CONFIG_64BIT=y
@@ -186,7 +152,7 @@ rm -f "$build/results.json"
 rc=0
 (cd "$tree" && nice -n 10 python3 tools/testing/kunit/kunit.py run \
 	--arch=x86_64 --kunitconfig="$kcfg" --build_dir="$build" \
-	--jobs="$jobs" --timeout=600 --json="$build/results.json") \
+	--jobs="$jobs" --timeout=600 --json="$build/results.json" </dev/null) \
 	>"$build/kunit.log" 2>&1 || rc=$?
 end=$(date +%s)
 times >"$build/times"
@@ -198,9 +164,12 @@ if [ $fresh = 1 ] && [ $rc = 0 ]; then
 	echo "$((end - t0))" >"$cache/timings/kunit-$series.cold"
 fi
 
-python3 - "$build/results.json" "$series" "$rc" "$build/kunit.log" <<'EOPY'
+fi
+
+python3 - "$build/results.json" "$series" "$rc" "$build/kunit.log" "${bad:-}" <<'EOPY'
 import json, sys
 path, series, rc, logf = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+reports = sys.argv[5] if len(sys.argv) > 5 else ""
 results = []
 def walk(group, prefix):
     name = group.get("name", "")
@@ -230,6 +199,10 @@ for name, status in results:
     else:
         failed += 1
         print(f"not ok {n} kunit-{series}/{name} ({status})")
+if reports:
+    n += 1
+    failed += 1
+    print(f"not ok {n} kunit-{series}/kernel-reports ({reports.splitlines()[0].strip()[:120]})")
 if rc != 0 and failed == 0:
     n += 1
     failed += 1

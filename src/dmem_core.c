@@ -807,14 +807,17 @@ static void dmem_eff_next(struct dmem_pool *root, struct dmem_pool *pool,
 				       atomic64_read(&parent->children_low_usage));
 }
 
-/* Nothing below can change the caller's answer (see dmem_calc_protection). */
+/*
+ * Nothing below can change the caller's answer (see dmem_calc_protection):
+ * zero protection stays zero down the path.  A value below @stop is not
+ * final: in a charge caught half-way (a child's usage above its parent's)
+ * a child's share can exceed its parent's effective value, and upstream
+ * then protects where a walk stopped early would not.
+ */
 static bool dmem_eff_final(const struct dmem_eff *eff,
 			   const struct dmem_eff *stop)
 {
-	if (!stop)
-		return false;
-	return (!eff->min && !eff->low) ||
-	       (eff->min < stop->min && eff->low < stop->low);
+	return stop && !eff->min && !eff->low;
 }
 
 /*
@@ -948,11 +951,12 @@ static bool dmem_eff_path(struct dmem_pool *root, struct dmem_pool *pool,
  * Going down the path, effective values never grow while the counters
  * are consistent (a child's share is at most its parent's effective
  * value: scaled by P / S when overcommitted, else its claim plus a
- * fraction of P - S, with claim <= S).  So once both values are below
- * @stop, the final ones will be too and a caller that only compares usage
- * against them has its answer: the walk stops there and @eff holds those
- * upper bounds.  The same argument makes zero protection final.  Pass
- * NULL for exact values (the whole path is always computed).
+ * fraction of P - S, with claim <= S), but not in the middle of a charge,
+ * when a child's usage may exceed its parent's: then the walk goes on to
+ * @pool.  Zero protection is final in any state (overcommitted against
+ * P = 0, or S = P = 0 and so a zero claim): once both values are zero the
+ * walk stops.  Pass NULL for exact values (the whole path is always
+ * computed).
  *
  * Return: false if @root is neither @pool nor one of its ancestors.
  */

@@ -18,7 +18,9 @@ import sys
 MARK = "@@DMEMTEST@@"
 KERNEL_BAD = re.compile(
     r"BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|"
-    r"list_(add|del) corruption|refcount_t:|UBSAN|KASAN")
+    r"list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|"
+    r"possible circular locking|inconsistent lock state|"
+    r"suspected memory leak")
 RESULT = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
 
 
@@ -40,6 +42,10 @@ def main():
     passed = failed = skipped = 0
     started = set()
     os.makedirs(segdir, exist_ok=True)
+    # Reports printed before the first test (boot, module probing) count
+    # against the first test of the boot.
+    early = [l for l in lines[:begins[0][0]] if KERNEL_BAD.search(l)] \
+        if begins else []
     for k, (start, name) in enumerate(begins):
         stop = begins[k + 1][0] if k + 1 < len(begins) else end_of
         seg = lines[start:stop]
@@ -63,6 +69,8 @@ def main():
             reasons.append("%d check(s) failed" % len(nots))
         if bad:
             reasons.append("kernel reported: " + bad[0].strip()[:120])
+        if k == 0 and early:
+            reasons.append("kernel reported before the test: " + early[0].strip()[:100])
         if not reasons and not oks and not skips:
             reasons.append("no result line")
         name_s = "%s/%s" % (series, name)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
-# usage: tests/vm/run.sh --kver 6.1|6.12 (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
+# usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
 #                        [--isolate] [--file PATH] [--show]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
@@ -14,6 +14,9 @@
 #                 that crashes the guest fails and the rest run in a new boot)
 #   --file PATH   run a guest script from anywhere (e.g. the demo)
 #   --show        print each test's own output (not the kernel's) as it ran
+#   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
+#                 lockdep, UBSAN, ...; its built-in KUnit suites are
+#                 skipped with kunit.enable=0); tests see series 6.12
 #
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
@@ -57,9 +60,15 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-# the series with a CI test kernel (kernels.tsv)
-"$repo/scripts/kernels.sh" has-ci "$series" ||
-	{ echo "usage: $0 --kver $("$repo/scripts/kernels.sh" ci | paste -sd"|") [--test NAME ...|--all]" >&2; exit 2; }
+gseries=${series%-debug}	# what the tests and their headers see
+# the series with a CI test kernel (kernels.tsv), plus 6.12's debug kernel
+[ "$series" = 6.12-debug ] || "$repo/scripts/kernels.sh" has-ci "$series" ||
+	{ echo "usage: $0 --kver $("$repo/scripts/kernels.sh" ci | paste -sd"|")|6.12-debug [--test NAME ...|--all]" >&2; exit 2; }
+kopts="" tscale=1
+if [ "$series" != "$gseries" ]; then
+	kopts=" kunit.enable=0"	# no built-in KUnit run
+	tscale=${DEBUG_TIMEOUT_SCALE:-3}
+fi
 
 log() { echo "vm-$series: $*" >&2; }
 
@@ -69,7 +78,7 @@ for_series() {
 	local k
 	k=$(header "$1" kernels)
 	[ -z "$k" ] && return 0
-	for s in $k; do [ "$s" = "$series" ] && return 0; done
+	for s in $k; do [ "$s" = "$gseries" ] && return 0; done
 	return 1
 }
 
@@ -101,7 +110,11 @@ done
 sel=("${first[@]}" "${last[@]}")
 
 # ------------------------------------------------------------ kernel
-envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
+if [ "$series" = "$gseries" ]; then
+	envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
+else
+	envfile=$("$repo/scripts/debug-kernel.sh" "$gseries")
+fi
 # shellcheck disable=SC1090
 . "$envfile"
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
@@ -154,7 +167,7 @@ done
 # ------------------------------------------------------------ initramfs
 # Base (cached per kernel): busybox and the qxl/TTM module stack.
 bb=/bin/busybox
-base_key=$( { echo "base v1 $KVER"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
+base_key=$( { echo "base v1 $KVER${BUILD_ID:+ $BUILD_ID}"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
 base="$cache/initramfs/base-$KVER-$base_key.cpio"
 if [ ! -s "$base" ]; then
 	mkdir -p "$cache/initramfs"
@@ -199,8 +212,17 @@ mkdir -p "$ovl/dmem/kmod"
 cp "$kmod"/*.ko "$ovl/dmem/kmod/"
 cp "$gbin"/* "$ovl/dmem/bin/" 2>/dev/null || true
 for s in "$repo"/tests/vm/guest/*.sh; do [ -e "$s" ] && install -m 755 "$s" "$ovl/dmem/"; done
-for t in "${sel[@]}"; do cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"; done
-echo "$series" >"$ovl/dmem/series"
+# The debug kernel runs everything several times slower: its tests get
+# $tscale times their "# timeout:" (a first such line wins in the guest).
+for t in "${sel[@]}"; do
+	if [ "$tscale" = 1 ]; then
+		cp "${tpath[$t]}" "$ovl/dmem/tests/$t.sh"
+	else
+		to=$(header "${tpath[$t]}" timeout)
+		sed "1a # timeout: $(( ${to:-180} * tscale ))" "${tpath[$t]}" >"$ovl/dmem/tests/$t.sh"
+	fi
+done
+echo "$gseries" >"$ovl/dmem/series"
 (cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
@@ -218,7 +240,7 @@ boot() { # boot NUMBER TEST...
 	printf '%s\n' "$@" >"$lst/dmem/run.list"
 	for t in "$@"; do
 		to=$(header "${tpath[$t]}" timeout)
-		budget=$((budget + ${to:-180} + 30))
+		budget=$((budget + ${to:-180} * tscale + 30))
 	done
 	(cd "$lst" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/list.cpio"
 	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
@@ -235,7 +257,7 @@ boot() { # boot NUMBER TEST...
 		-display none -monitor none -serial stdio -no-reboot -nic none \
 		-vga none -device qxl-vga,vram_size_mb=64 \
 		-kernel "$VMLINUZ" -initrd "$work/initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" \
 		</dev/null >"$logs/boot-$nb.log" 2>&1 || true
 }
 

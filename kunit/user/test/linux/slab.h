@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-in: tests/user/port_user.h provides it. */
