@@ -82,6 +82,8 @@ R=$(dmem_region drm/)
 check "region registered" test -n "$R"
 cg_create f3
 cg_enable f3
+# dmem starts disabled everywhere after a load (as upstream at boot)
+check "+dmem down to f2/deep" cg_enable f2/deep
 bg_start cg_exec f3 qxlbuf alloc -n 2 -s 1M --hold --ready /tmp/f3.ready -q
 H=$BG_PID
 check "2 MiB held" wait_file /tmp/f3.ready 30
