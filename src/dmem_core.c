@@ -12,7 +12,8 @@
  *
  * Semantics follow upstream kernel/cgroup/dmem.c (6.14, plus the 7.3
  * protection helpers) and mm/page_counter.c (6.11+, recursive protection);
- * the code is our own.
+ * the code is our own.  The public functions are documented in
+ * include/dmem_core.h.
  */
 #include "dmem_core_internal.h"
 

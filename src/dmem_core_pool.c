@@ -6,7 +6,8 @@
  * with their ancestors' (one walk up to allocate, one under dmem_lock to
  * link: O(depth), no recursion), found lock-free under RCU, unlinked when
  * their cgroup goes offline or their region is unregistered, and freed
- * after their last uncharge.  Rules: src/dmem_core_internal.h.
+ * after their last uncharge.  Rules: src/dmem_core_internal.h.  The
+ * public functions are documented in include/dmem_core.h.
  */
 #include "dmem_core_internal.h"
 

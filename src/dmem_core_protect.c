@@ -9,7 +9,7 @@
  * which ancestor (7.3 common ancestor), and what an allocation may evict
  * before it falls back to its next placement (7.3).  Semantics of
  * upstream's kernel/cgroup/dmem.c and mm/page_counter.c; the code is our
- * own.
+ * own.  The public functions are documented in include/dmem_core.h.
  */
 #include "dmem_core_internal.h"
 
@@ -301,14 +301,6 @@ static bool dmem_calc_protection(struct dmem_pool *root, struct dmem_pool *pool,
 	return true;
 }
 
-/**
- * dmem_effective_min() - effective min of @pool relative to @root.
- * @root: an ancestor of @pool, or NULL for the topmost ancestor.
- * @pool: the pool.
- *
- * Return: the effective min; 0 when @pool is @root, @root is not an
- * ancestor, or @pool has no usage.
- */
 u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
@@ -318,7 +310,6 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool)
 	return eff.min;
 }
 
-/* dmem_effective_low() - as dmem_effective_min(), for low. */
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	struct dmem_eff eff;
@@ -328,23 +319,6 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool)
 	return eff.low;
 }
 
-/**
- * dmem_evict_valuable() - may a buffer charged to @test be evicted?
- * @limit: pool whose max was hit, or NULL (then @test's topmost ancestor
- *	is the root of the protection calculation).
- * @test: pool the candidate buffer is charged to.
- * @ignore_low: second pass, low protection no longer counts.
- * @hit_low: set to true when the answer is no only because of low.
- *
- * Rules of upstream dmem_cgroup_state_evict_valuable(): the limit pool
- * itself is always fair game; a limit in the root cgroup allows anything
- * (before protection is looked at, also when @test is protected); a pool
- * outside the limit's subtree is not a candidate; otherwise usage at or
- * below effective min protects, and so does effective low unless
- * @ignore_low.
- *
- * Return: true if the buffer may be evicted.
- */
 bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 			 bool ignore_low, bool *hit_low)
 {
@@ -388,19 +362,11 @@ static bool dmem_below(struct dmem_pool *root, struct dmem_pool *pool,
 	return used <= (low ? eff.low : eff.min);
 }
 
-/**
- * dmem_below_min() - is @pool's usage within its effective min?
- * @root: root of the calculation (an ancestor), NULL for the topmost.
- * @pool: pool to test.
- *
- * Return: false for @root itself and for top-level pools, as upstream.
- */
 bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	return dmem_below(root, pool, false);
 }
 
-/** dmem_below_low() - as dmem_below_min(), for low. */
 bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool)
 {
 	return dmem_below(root, pool, true);
@@ -415,18 +381,7 @@ static unsigned int dmem_pool_depth(struct dmem_pool *pool)
 	return depth;
 }
 
-/**
- * dmem_common_ancestor() - nearest pool that is @a or @b or an ancestor of
- * both.
- * @a: a pool (referenced by the caller).
- * @b: another pool of the same region (referenced by the caller).
- *
- * Never allocates: both ancestries exist while @a and @b are alive.
- *
- * Return: the common ancestor, not referenced: each pool pins its parent,
- * so it lives as long as the caller holds @a or @b.  NULL if either is
- * NULL or they belong to different regions.
- */
+/* Never allocates: both ancestries exist while @a and @b are alive. */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 				       struct dmem_pool *b)
 {
@@ -447,22 +402,6 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 	return a;
 }
 
-/**
- * dmem_may_evict() - the whole dmem eviction decision for one buffer.
- * @limit: pool whose dmem.max the allocation hit, or NULL
- * @evictor: the allocating cgroup's pool, or NULL if unknown
- * @evictee: the pool the candidate buffer is charged to
- * @ignore_low: this is the retry that may take low-protected buffers
- * @hit_low: set when the answer is no only because of low protection
- *
- * With a limit pool, protection is computed relative to it (6.14).
- * Without one, relative to the common ancestor of @evictor and @evictee
- * (7.3), except that an ancestor which is the root pool means "relative to
- * the root" rather than 7.3's "always evictable": otherwise dmem.low and
- * dmem.min could never protect one top-level cgroup from another.
- *
- * Return: true if the buffer may be evicted.
- */
 bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
 		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low)
 {
@@ -476,18 +415,6 @@ bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
 	return dmem_evict_valuable(root, evictee, ignore_low, hit_low);
 }
 
-/**
- * dmem_alloc_evict_before_fallback() - 7.3 "aggressive protection".
- * @pool: the allocating cgroup's pool, with the new buffer charged
- *
- * An allocation that finds no room in its preferred placement normally
- * tries the next placement (VRAM -> GTT) before evicting anything.  One
- * whose cgroup is within its effective min may evict as a forced
- * allocation would (low-protected buffers on the retry, never min); one
- * within its effective low may evict only unprotected buffers.
- *
- * Return: what may be evicted before falling back.
- */
 enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool)
 {
 	if (dmem_below_min(NULL, pool))
