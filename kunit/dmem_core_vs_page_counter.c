@@ -40,6 +40,7 @@
 
 #include "dmem_core.h"
 #include "dmem_core_whitebox.h"
+#include "dmem_test.h"
 
 #define DIFF_NODES_MAX		48
 #define DIFF_CHARGES_MAX	160
@@ -48,19 +49,10 @@
 
 /* ---- random numbers (splitmix64: reproducible, seedable) ---------------- */
 
-static u64 diff_next(u64 *state)
-{
-	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* uniform enough in [0, n) for test generation; 0 when n is 0 */
 static u64 diff_below(u64 *state, u64 n)
 {
-	return n ? diff_next(state) % n : 0;
+	return n ? dmem_test_splitmix(state) % n : 0;
 }
 
 static bool diff_chance(u64 *state, unsigned int percent)
@@ -68,69 +60,11 @@ static bool diff_chance(u64 *state, unsigned int percent)
 	return diff_below(state, 100) < percent;
 }
 
-/* ---- exact reference (independent of the core and of the kernel) -------- */
-
-static void diff_mul64(u64 a, u64 b, u64 *hi, u64 *lo)
-{
-	u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
-	u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-	u64 mid = (ll >> 32) + (u32)lh + (u32)hl;
-
-	*lo = (mid << 32) | (u32)ll;
-	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-}
-
-/* floor(a * b / c) by long division, U64_MAX if it does not fit; c != 0 */
-static u64 diff_ref_mul_div(u64 a, u64 b, u64 c)
-{
-	u64 hi, lo, q = 0;
-	int i;
-
-	diff_mul64(a, b, &hi, &lo);
-	if (!hi)
-		return lo / c;
-	if (hi >= c)
-		return U64_MAX;
-	for (i = 0; i < 64; i++) {
-		bool carry = hi >> 63;
-
-		hi = (hi << 1) | (lo >> 63);
-		lo <<= 1;
-		q <<= 1;
-		if (carry || hi >= c) {
-			hi -= c;
-			q |= 1;
-		}
-	}
-	return q;
-}
-
 /*
- * One level of mm/page_counter.c effective_protection() with recursive
- * protection, in exact arithmetic saturated at U64_MAX (@ref), and
- * whether the kernel's unsigned long arithmetic wraps on these inputs.
+ * The exact reference of one level of mm/page_counter.c's
+ * effective_protection(), and whether the kernel's unsigned long
+ * arithmetic wraps on its inputs: dmem_test_ref_step() (tests/shared/).
  */
-static u64 diff_ref_step(u64 usage, u64 parent_usage, u64 setting, u64 parent_eff,
-			 u64 siblings, bool *kernel_wraps)
-{
-	u64 prot = min(usage, setting), ep = prot, share, tmp;
-
-	if (siblings > parent_eff) {
-		*kernel_wraps = check_mul_overflow(prot, parent_eff, &tmp);
-		return diff_ref_mul_div(prot, parent_eff, siblings);
-	}
-	*kernel_wraps = false;
-	if (parent_eff > siblings && parent_usage > siblings && usage > prot) {
-		*kernel_wraps = check_mul_overflow(parent_eff - siblings,
-						   usage - prot, &tmp);
-		share = diff_ref_mul_div(parent_eff - siblings, usage - prot,
-					 parent_usage - siblings);
-		if (!*kernel_wraps && check_add_overflow(ep, share, &tmp))
-			*kernel_wraps = true;
-		ep = check_add_overflow(ep, share, &tmp) ? U64_MAX : tmp;
-	}
-	return ep;
-}
 
 /* ---- the two trees ------------------------------------------------------- */
 
@@ -138,10 +72,6 @@ struct diff_charge {
 	u8 node;
 	u8 levels;	/* 0: a whole charge; else a charge caught half-way */
 	u64 size;
-};
-
-struct diff_cg {
-	struct dmem_cg cg;
 };
 
 struct diff_node {
@@ -199,11 +129,6 @@ struct diff_stats {
 	unsigned int printed;
 	unsigned int mismatches;
 };
-
-static void diff_cg_release(struct dmem_cg *cg)
-{
-	kfree(container_of(cg, struct diff_cg, cg));
-}
 
 static int diff_write(struct dmem_cg *cg, enum dmem_file file, u64 val)
 {
@@ -461,15 +386,12 @@ static int diff_build(struct kunit *test, struct diff_tree *t,
 	}
 	for (i = 0; i < t->n; i++) {
 		struct diff_node *nd = &t->node[i];
-		struct diff_cg *cg = kzalloc(sizeof(*cg), GFP_KERNEL);
 
-		if (!cg)
-			return -ENOMEM;
 		nd->parent = i ? diff_pick_parent(&rnd, p->shape, i) : -1;
 		nd->depth = i ? t->node[nd->parent].depth + 1 : 0;
-		dmem_cg_init(&cg->cg, i ? t->node[nd->parent].cg : NULL,
-			     diff_cg_release);
-		nd->cg = &cg->cg;
+		nd->cg = dmem_test_cg_new(i ? t->node[nd->parent].cg : NULL, NULL);
+		if (!nd->cg)
+			return -ENOMEM;
 		page_counter_init(&nd->pc, i ? &t->node[nd->parent].pc : NULL, true);
 		nd->pool = dmem_pool_get(nd->cg, t->region);
 		if (IS_ERR(nd->pool)) {
@@ -538,10 +460,8 @@ static void diff_destroy(struct diff_tree *t)
 	for (i = t->n - 1; i >= 0; i--) {
 		if (t->node[i].pool)
 			dmem_pool_put(t->node[i].pool);
-		if (t->node[i].cg) {
-			dmem_cg_offline(t->node[i].cg);
-			dmem_cg_put(t->node[i].cg);
-		}
+		if (t->node[i].cg)
+			dmem_test_cg_del(t->node[i].cg);
 	}
 	if (!IS_ERR_OR_NULL(t->region))
 		dmem_region_unregister(t->region);
@@ -600,15 +520,15 @@ static void diff_reference(struct diff_tree *t, struct diff_stats *st,
 	pn = &t->node[nd->parent];
 	pu = diff_usage(t, nd->parent);
 	/* the kernel's inputs: its own (possibly wrapped) parent values */
-	nd->ref_min = diff_ref_step(usage, pu, nd->pc.min, pn->ref_min,
-				    atomic_long_read(&pn->pc.children_min_usage), &w);
-	diff_ref_step(usage, pu, nd->pc.min, pn->pc.emin,
-		      atomic_long_read(&pn->pc.children_min_usage), &w);
+	nd->ref_min = dmem_test_ref_step(usage, pu, nd->pc.min, pn->ref_min,
+					 atomic_long_read(&pn->pc.children_min_usage), &w);
+	dmem_test_ref_step(usage, pu, nd->pc.min, pn->pc.emin,
+			   atomic_long_read(&pn->pc.children_min_usage), &w);
 	nd->wrap_min = w || pn->wrap_min;
-	nd->ref_low = diff_ref_step(usage, pu, nd->pc.low, pn->ref_low,
-				    atomic_long_read(&pn->pc.children_low_usage), &w);
-	diff_ref_step(usage, pu, nd->pc.low, pn->pc.elow,
-		      atomic_long_read(&pn->pc.children_low_usage), &w);
+	nd->ref_low = dmem_test_ref_step(usage, pu, nd->pc.low, pn->ref_low,
+					 atomic_long_read(&pn->pc.children_low_usage), &w);
+	dmem_test_ref_step(usage, pu, nd->pc.low, pn->pc.elow,
+			   atomic_long_read(&pn->pc.children_low_usage), &w);
 	nd->wrap_low = w || pn->wrap_low;
 	if ((u64)atomic_long_read(&pn->pc.children_min_usage) > pn->pc.emin ||
 	    (u64)atomic_long_read(&pn->pc.children_low_usage) > pn->pc.elow)
