@@ -34,7 +34,8 @@ mkdir -p "$logdir"
 export FUZZ_TIME=${FUZZ_TIME:-30}
 every=${CHECK_PROGRESS:-30}
 
-total_p=0 total_f=0
+# shellcheck source=../tests/shared/results.sh
+. tests/shared/results.sh
 times=()
 t_all=$(date +%s)
 # scripts/debug-kernel.sh adds up its time over one run of this script
@@ -79,8 +80,9 @@ progress() {
 			else
 				tail=$(tail -n 1 "$log" 2>/dev/null)
 			fi
+			case "$tail" in '== '*) tail="" ;; esac
 			tail=$(printf '%s' "$tail" | tr -d '\r' | cut -c1-90)
-			echo "  [$name $(mmss $((now - start)))] ${mark:-running}${tail:+ | $tail}"
+			echo "  [$name $(mmss $((now - start)))] ${mark:-running}${tail:+ -- $tail}"
 			last_print=$now
 		fi
 	done
@@ -119,7 +121,7 @@ report() {
 		echo "$name| not ok - stage exited $rc without a 'N passed, N failed' line"
 		f=1
 	fi
-	total_p=$((total_p + p)) total_f=$((total_f + f))
+	RESULTS_PASSED=$((RESULTS_PASSED + p)) RESULTS_FAILED=$((RESULTS_FAILED + f))
 	echo "$secs" >"$cache/timings/$name.last"
 	echo "==== $name: $p passed, $f failed in $secs s (log $logdir/$name.log)"
 	note_time "$name" "$secs" "$p passed, $f failed"
@@ -168,7 +170,8 @@ step() {
 	if [ "$rc" -ne 0 ]; then
 		sed "s/^/$name| /" "$logdir/$name.log" | tail -n 40
 		echo "==== $name FAILED (log $logdir/$name.log)"
-		echo "0 passed, 1 failed"
+		result_fail "$name" "preparation step failed"
+		results_summary
 		exit 1
 	fi
 	echo "$secs" >"$cache/timings/$name.last"
@@ -240,5 +243,5 @@ for k in install-deps:install-deps downloads:downloads kunit-6.1:kunit-6.1 \
 	echo "  cold $k: $cold s (this run $warm s)"
 done
 echo "  estimated fresh-machine total: $(((t_end - t_all + saved) / 60)) min ($((t_end - t_all + saved)) s; + apt install/downloads if not yet cached)"
-echo "$total_p passed, $total_f failed"
-[ "$total_f" -eq 0 ]
+# the sum over all suites
+results_summary
