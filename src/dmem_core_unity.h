@@ -16,5 +16,7 @@
 #define DMEM_CORE_UNITY_H
 
 #include "dmem_core.c"
+#include "dmem_core_pool.c"
+#include "dmem_core_protect.c"
 
 #endif /* DMEM_CORE_UNITY_H */
