@@ -15,85 +15,46 @@
 #include <linux/string.h>
 
 #include "dmem_core.h"
+#include "dmem_test.h"
 #include "dmem_decision_cases.h"
 
 #define MB (1024ULL * 1024)
 
-/* ---- helpers ------------------------------------------------------------- */
-
-struct ktest_cg {
-	struct dmem_cg cg;
-	atomic_t *released;
-};
-
-static void ktest_cg_release(struct dmem_cg *cg)
-{
-	struct ktest_cg *t = container_of(cg, struct ktest_cg, cg);
-
-	if (t->released)
-		atomic_inc(t->released);
-	kfree(t);
-}
+/* ---- helpers (tests/shared/dmem_test.h) with KUnit's assertions ---------- */
 
 static struct dmem_cg *ktest_cg_new(struct kunit *test, struct dmem_cg *parent,
 				    atomic_t *released)
 {
-	struct ktest_cg *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	struct dmem_cg *cg = dmem_test_cg_new(parent, released);
 
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->released = released;
-	dmem_cg_init(&t->cg, parent, ktest_cg_release);
-	return &t->cg;
-}
-
-static void ktest_cg_del(struct dmem_cg *cg)
-{
-	dmem_cg_offline(cg);
-	dmem_cg_put(cg);
+	KUNIT_ASSERT_NOT_NULL(test, cg);
+	return cg;
 }
 
 struct ktest_printer {
-	struct dmem_printer p;
+	struct dmem_test_printer tp;
 	char buf[512];
-	size_t len;
 };
-
-static void ktest_puts(struct dmem_printer *p, const char *s)
-{
-	struct ktest_printer *kp = container_of(p, struct ktest_printer, p);
-
-	kp->len += strscpy(kp->buf + kp->len, s, sizeof(kp->buf) - kp->len);
-}
 
 static const char *ktest_show(struct ktest_printer *kp, struct dmem_cg *cg,
 			      enum dmem_file file)
 {
-	kp->p.puts = ktest_puts;
-	kp->len = 0;
-	kp->buf[0] = '\0';
-	dmem_show(cg, file, &kp->p);
-	return kp->buf;
-}
-
-static int ktest_write(struct dmem_cg *cg, enum dmem_file file, const char *s)
-{
-	return dmem_write_limits(cg, file, s, strlen(s));
+	return dmem_test_show(&kp->tp, kp->buf, sizeof(kp->buf), cg, file);
 }
 
 static struct dmem_pool *ktest_pool(struct kunit *test, struct dmem_cg *cg,
 				    struct dmem_region *r)
 {
-	struct dmem_pool *pool = dmem_pool_get(cg, r);
+	struct dmem_pool *pool = dmem_test_pool(cg, r);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
-	dmem_pool_put(pool);	/* stays linked while cg is online */
 	return pool;
 }
 
 /* ---- dmem_core_protection ------------------------------------------------ */
 
 /*
- * The memcg documentation example (see tests/user/test_core.c for the
+ * The memcg documentation example (see tests/user/tests/protection.c for the
  * derivation): A low 50M, A/B low 50M, children C/D/E/F asking
  * 75M/25M/500M/0 with usage 50M/50M/0/50M.  B's children claim 75M of
  * B's 50M: C gets 50*50/75 = 33.33M, D 16.67M, E and F nothing.
@@ -112,11 +73,11 @@ static void dmem_core_memcg_doc_example(struct kunit *test)
 	bool hit = false;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
-	KUNIT_EXPECT_EQ(test, ktest_write(b, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
-	KUNIT_EXPECT_EQ(test, ktest_write(c, DMEM_FILE_LOW, "kunit/doc 75M"), 0);
-	KUNIT_EXPECT_EQ(test, ktest_write(d, DMEM_FILE_LOW, "kunit/doc 25M"), 0);
-	KUNIT_EXPECT_EQ(test, ktest_write(e, DMEM_FILE_LOW, "kunit/doc 500M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(b, DMEM_FILE_LOW, "kunit/doc 50M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(c, DMEM_FILE_LOW, "kunit/doc 75M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(d, DMEM_FILE_LOW, "kunit/doc 25M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(e, DMEM_FILE_LOW, "kunit/doc 500M"), 0);
 	pc = ktest_pool(test, c, r);
 	pd = ktest_pool(test, d, r);
 	pe = ktest_pool(test, e, r);
@@ -145,13 +106,13 @@ static void dmem_core_memcg_doc_example(struct kunit *test)
 	dmem_pool_uncharge(pd, 17 * MB);
 	dmem_pool_uncharge(pf, 50 * MB);
 	dmem_region_unregister(r);
-	ktest_cg_del(c);
-	ktest_cg_del(d);
-	ktest_cg_del(e);
-	ktest_cg_del(f);
-	ktest_cg_del(b);
-	ktest_cg_del(a);
-	ktest_cg_del(root);
+	dmem_test_cg_del(c);
+	dmem_test_cg_del(d);
+	dmem_test_cg_del(e);
+	dmem_test_cg_del(f);
+	dmem_test_cg_del(b);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(root);
 }
 
 /*
@@ -169,8 +130,8 @@ static void dmem_core_recursive_share(struct kunit *test)
 	struct dmem_pool *px, *py;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	KUNIT_EXPECT_EQ(test, ktest_write(p, DMEM_FILE_LOW, "kunit/rec 100M"), 0);
-	KUNIT_EXPECT_EQ(test, ktest_write(y, DMEM_FILE_LOW, "kunit/rec 20M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(p, DMEM_FILE_LOW, "kunit/rec 100M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(y, DMEM_FILE_LOW, "kunit/rec 20M"), 0);
 	px = ktest_pool(test, x, r);
 	py = ktest_pool(test, y, r);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(px, 150 * MB, NULL), 0);
@@ -180,10 +141,10 @@ static void dmem_core_recursive_share(struct kunit *test)
 	dmem_pool_uncharge(px, 150 * MB);
 	dmem_pool_uncharge(py, 50 * MB);
 	dmem_region_unregister(r);
-	ktest_cg_del(x);
-	ktest_cg_del(y);
-	ktest_cg_del(p);
-	ktest_cg_del(root);
+	dmem_test_cg_del(x);
+	dmem_test_cg_del(y);
+	dmem_test_cg_del(p);
+	dmem_test_cg_del(root);
 }
 
 /*
@@ -205,7 +166,7 @@ static void dmem_core_evict_rules_and_root_ancestor(struct kunit *test)
 	pax = ktest_pool(test, ax, r);
 	pa = ktest_pool(test, a, r);
 	pb = ktest_pool(test, b, r);
-	KUNIT_EXPECT_EQ(test, ktest_write(b, DMEM_FILE_MIN, "kunit/rules max"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(b, DMEM_FILE_MIN, "kunit/rules max"), 0);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 8 * MB, NULL), 0);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pax, 8 * MB, NULL), 0);
 
@@ -226,88 +187,42 @@ static void dmem_core_evict_rules_and_root_ancestor(struct kunit *test)
 	dmem_pool_uncharge(pb, 8 * MB);
 	dmem_pool_uncharge(pax, 8 * MB);
 	dmem_region_unregister(r);
-	ktest_cg_del(ax);
-	ktest_cg_del(a);
-	ktest_cg_del(b);
-	ktest_cg_del(root);
+	dmem_test_cg_del(ax);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(b);
+	dmem_test_cg_del(root);
 }
 
 /*
- * The shared decision table (kunit/dmem_decision_cases.h): every eviction
- * decision and every "evict before falling back" answer, as in userspace.
+ * The shared decision table (tests/shared/dmem_decision_cases.h): every
+ * eviction decision and every "evict before falling back" answer, as in
+ * userspace.
  */
-struct ktest_dc_tree {
-	struct dmem_cg *cg[DC_NODES];
-	struct dmem_pool *pool[DC_NODES];
-	struct dmem_region *r;
-	const struct dc_setup *s;
-};
-
-static void ktest_dc_build(struct kunit *test, struct ktest_dc_tree *t,
-			   const struct dc_setup *s)
-{
-	char buf[32];
-	int i;
-
-	t->s = s;
-	t->r = dmem_region_register("dc", 1024 * MB, NULL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->r));
-	for (i = 0; i < DC_NODES; i++) {
-		int up = dc_parent[i];
-
-		t->cg[i] = ktest_cg_new(test, up == DC_NONE ? NULL : t->cg[up], NULL);
-		t->pool[i] = ktest_pool(test, t->cg[i], t->r);
-		if (up == DC_NONE)
-			continue;
-		snprintf(buf, sizeof(buf), "dc %uM", s->min[i]);
-		KUNIT_EXPECT_EQ(test, ktest_write(t->cg[i], DMEM_FILE_MIN, buf), 0);
-		snprintf(buf, sizeof(buf), "dc %uM", s->low[i]);
-		KUNIT_EXPECT_EQ(test, ktest_write(t->cg[i], DMEM_FILE_LOW, buf), 0);
-	}
-	for (i = 0; i < DC_NODES; i++) {
-		u64 bytes = s->use[i] * MB;
-
-		if (bytes)
-			KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(t->pool[i], bytes, NULL), 0);
-	}
-}
-
-static void ktest_dc_destroy(struct ktest_dc_tree *t)
-{
-	int i;
-
-	for (i = 0; i < DC_NODES; i++)
-		if (t->s->use[i])
-			dmem_pool_uncharge(t->pool[i], t->s->use[i] * MB);
-	dmem_region_unregister(t->r);
-	for (i = DC_NODES - 1; i >= 0; i--)
-		ktest_cg_del(t->cg[i]);
-}
-
 static void dmem_core_decision_table(struct kunit *test)
 {
-	struct ktest_dc_tree t;
+	struct dc_tree t;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(dc_evict_cases); i++) {
 		const struct dc_evict_case *c = &dc_evict_cases[i];
 		bool hit = false, ok;
 
-		ktest_dc_build(test, &t, &dc_setups[c->setup]);
-		ok = dmem_may_evict(c->limit == DC_NONE ? NULL : t.pool[c->limit],
-				    c->evictor == DC_NONE ? NULL : t.pool[c->evictor],
+		KUNIT_ASSERT_EQ_MSG(test, dc_build(&t, &dc_setups[c->setup]), 0,
+				    "evict case %zu: building its tree", i);
+		ok = dmem_may_evict(dc_pool(&t, c->limit), dc_pool(&t, c->evictor),
 				    t.pool[c->evictee], c->ignore_low, &hit);
 		KUNIT_EXPECT_EQ_MSG(test, ok, !!c->evict, "evict case %zu", i);
 		KUNIT_EXPECT_EQ_MSG(test, hit, !!c->hit_low, "evict case %zu", i);
-		ktest_dc_destroy(&t);
+		dc_destroy(&t);
 	}
 	for (i = 0; i < ARRAY_SIZE(dc_alloc_cases); i++) {
 		const struct dc_alloc_case *c = &dc_alloc_cases[i];
 
-		ktest_dc_build(test, &t, &dc_setups[c->setup]);
+		KUNIT_ASSERT_EQ_MSG(test, dc_build(&t, &dc_setups[c->setup]), 0,
+				    "alloc case %zu: building its tree", i);
 		KUNIT_EXPECT_EQ_MSG(test, (int)dmem_alloc_evict_before_fallback(t.pool[c->pool]),
 				    c->mode, "alloc case %zu", i);
-		ktest_dc_destroy(&t);
+		dc_destroy(&t);
 	}
 }
 
@@ -335,8 +250,8 @@ static void dmem_core_deep_chain(struct kunit *test)
 	leaf = dmem_pool_get(cg[KTEST_DEEP], r);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(leaf));
 	for (i = 1; i <= KTEST_DEEP; i++)
-		KUNIT_EXPECT_EQ(test, ktest_write(cg[i], DMEM_FILE_LOW,
-						  "kunit/deep max"), 0);
+		KUNIT_EXPECT_EQ(test, dmem_test_write(cg[i], DMEM_FILE_LOW,
+						      "kunit/deep max"), 0);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(leaf, 64 * MB, NULL), 0);
 	KUNIT_EXPECT_EQ(test, dmem_effective_low(NULL, leaf), 64 * MB);
 	KUNIT_EXPECT_FALSE(test, dmem_evict_valuable(NULL, leaf, false, &hit));
@@ -347,7 +262,7 @@ static void dmem_core_deep_chain(struct kunit *test)
 	dmem_pool_put(leaf);
 	dmem_region_unregister(r);
 	for (i = KTEST_DEEP; i >= 0; i--)
-		ktest_cg_del(cg[i]);
+		dmem_test_cg_del(cg[i]);
 	kfree(cg);
 }
 
@@ -390,7 +305,7 @@ static void dmem_core_race_charge_vs_decision(struct kunit *test)
 	long i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	KUNIT_EXPECT_EQ(test, ktest_write(x, DMEM_FILE_LOW, "kunit/race max"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(x, DMEM_FILE_LOW, "kunit/race max"), 0);
 	px = ktest_pool(test, x, r);
 	pa = ktest_pool(test, a, r);
 	py = ktest_pool(test, y, r);
@@ -412,10 +327,10 @@ static void dmem_core_race_charge_vs_decision(struct kunit *test)
 	dmem_pool_uncharge(px, 4096);
 	dmem_pool_uncharge(py, 4096);
 	dmem_region_unregister(r);
-	ktest_cg_del(a);
-	ktest_cg_del(x);
-	ktest_cg_del(y);
-	ktest_cg_del(root);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(x);
+	dmem_test_cg_del(y);
+	dmem_test_cg_del(root);
 }
 
 static struct kunit_case dmem_core_protection_cases[] = {
@@ -444,7 +359,7 @@ static void dmem_core_charge_limit_pool(struct kunit *test)
 	struct dmem_pool *pa, *pb, *lim = NULL;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_MAX, "kunit/chg 10M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_MAX, "kunit/chg 10M"), 0);
 	pb = ktest_pool(test, b, r);
 	pa = ktest_pool(test, a, r);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 6 * MB, &lim), 0);
@@ -457,15 +372,15 @@ static void dmem_core_charge_limit_pool(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 4 * MB, NULL), 0);
 	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_PEAK), 10 * MB);
 	/* 7.3: a max below usage applies at once */
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_MAX, "kunit/chg 1M"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_MAX, "kunit/chg 1M"), 0);
 	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_MAX), 1 * MB);
 	KUNIT_EXPECT_EQ(test, dmem_pool_try_charge(pb, 1, NULL), -EAGAIN);
 	dmem_pool_uncharge(pb, 10 * MB);
 	KUNIT_EXPECT_EQ(test, dmem_pool_read(pa, DMEM_FILE_CURRENT), 0ULL);
 	dmem_region_unregister(r);
-	ktest_cg_del(b);
-	ktest_cg_del(a);
-	ktest_cg_del(root);
+	dmem_test_cg_del(b);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(root);
 }
 
 /* Unregister and rmdir with live charges; everything goes with the last uncharge. */
@@ -487,11 +402,11 @@ static void dmem_core_unregister_with_charges(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_CURRENT), "");
 	KUNIT_EXPECT_PTR_EQ(test, dmem_pool_find(a, r), NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_pool_get(a, r)), -ENODEV);
-	ktest_cg_del(a);
+	dmem_test_cg_del(a);
 	KUNIT_EXPECT_EQ(test, atomic_read(&released), 0);
 	dmem_pool_uncharge(pa, 3 * MB);
 	KUNIT_EXPECT_EQ(test, atomic_read(&released), 1);
-	ktest_cg_del(root);
+	dmem_test_cg_del(root);
 	KUNIT_EXPECT_EQ(test, atomic_read(&released), 2);
 }
 
@@ -543,13 +458,17 @@ static void dmem_core_write_atomic(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r1));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r2));
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 1M\n\nkunit/w2 2M\n"), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW, "kunit/w1 1M\n\nkunit/w2 2M\n"), 0);
 	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_LOW),
 			   "kunit/w1 1048576\nkunit/w2 2097152\n");
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2 x"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nnosuch 1"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ktest_write(a, DMEM_FILE_LOW, "kunit/w1 5M\nkunit/w2 16E"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW,
+					      "kunit/w1 5M\nkunit/w2 x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW,
+					      "kunit/w1 5M\nnosuch 1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW,
+					      "kunit/w1 5M\nkunit/w2"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmem_test_write(a, DMEM_FILE_LOW,
+					      "kunit/w1 5M\nkunit/w2 16E"), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_LOW),
 			   "kunit/w1 1048576\nkunit/w2 2097152\n");
 	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_MAX),
@@ -558,8 +477,8 @@ static void dmem_core_write_atomic(struct kunit *test)
 			   "kunit/w1 104857600\nkunit/w2 104857600\n");
 	dmem_region_unregister(r1);
 	dmem_region_unregister(r2);
-	ktest_cg_del(a);
-	ktest_cg_del(root);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(root);
 }
 
 /* A NUL byte ends a write, as upstream's C-string parse of the buffer. */
@@ -580,8 +499,8 @@ static void dmem_core_write_nul_ends_input(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, ktest_show(&kp, a, DMEM_FILE_MAX),
 			   "kunit/n 8388608\n");
 	dmem_region_unregister(r);
-	ktest_cg_del(a);
-	ktest_cg_del(root);
+	dmem_test_cg_del(a);
+	dmem_test_cg_del(root);
 }
 
 static struct kunit_case dmem_core_parse_cases[] = {

@@ -7,11 +7,16 @@
 #   kernels-table       scripts/kernels.sh check: dkms.conf, README and
 #                       the scripts agree with kernels.tsv
 #   checkpatch          checkpatch.pl --strict (from linux-source-6.12) is
-#                       clean on src/ include/ kunit/ *.c *.h; only
-#                       messages about LINUX_VERSION_CODE are ignored (the
-#                       LINUX_VERSION_CODE type, and anything reported on a
-#                       line comparing LINUX_VERSION_CODE)
-# Prints `ok N name` / `not ok N name` and `N passed, N failed`.
+#                       clean on the kernel C of src/ include/ kunit/
+#                       tests/shared/; ignored types: LINUX_VERSION_CODE and
+#                       CONSTANT_COMPARISON (checkpatch reports both, only,
+#                       on the `LINUX_VERSION_CODE >= KERNEL_VERSION(...)`
+#                       tests of src/compat/: it takes the macro for a
+#                       variable)
+#   kernel-doc          scripts/kernel-doc -none -Wall (linux-source-6.12)
+#                       reports nothing on the same files
+# Prints `ok N name` / `not ok N name` and `N passed, N failed`
+# (tests/shared/results.sh).
 #
 # usage: scripts/build-modules.sh [6.1 6.12]
 set -euo pipefail
@@ -22,18 +27,12 @@ series_list=("$@")
 [ ${#series_list[@]} -gt 0 ] || mapfile -t series_list < <("$repo/scripts/kernels.sh" ci)
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 
-n=0 passed=0 failed=0
-result() { # result OK|FAIL NAME [DETAILS-FILE]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		passed=$((passed + 1))
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && [ -s "$3" ] && head -n 60 "$3" | sed 's/^/# /'
-	fi
-	return 0
+# shellcheck source=../tests/shared/results.sh
+. "$repo/tests/shared/results.sh"
+
+# result OK|FAIL NAME [DETAILS-FILE]
+result() {
+	if [ "$1" = OK ]; then result_ok "$2"; else result_fail "$2" "" "${3:-}"; fi
 }
 
 # copy_tree DIR: a clean copy of the module sources in DIR.
@@ -57,6 +56,7 @@ for s in "${series_list[@]}"; do
 	mkdir -p "$work"
 
 	# -------------------------------------------------------- build
+	progress_mark "building the module against $KVER [follow $work/wcheck.log]"
 	dir="$work/wcheck"
 	copy_tree "$dir"
 	out="$work/wcheck.log"
@@ -76,6 +76,7 @@ for s in "${series_list[@]}"; do
 	fi
 
 	# -------------------------------------------------------- sparse
+	progress_mark "sparse (make C=2) against $KVER [follow $work/sparse.log]"
 	dir="$work/sparse"
 	copy_tree "$dir"
 	out="$work/sparse.log"
@@ -109,27 +110,17 @@ fi
 tree=$("$repo/scripts/linux-source.sh" 6.12)
 files=()
 while IFS= read -r f; do files+=("$f"); done < <(
-	cd "$repo" && find src include kunit -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+	cd "$repo" && find src include kunit tests/shared -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 out="$cache/build/$id/checkpatch.log"
 mkdir -p "$(dirname "$out")"
+progress_mark "checkpatch --strict, kernel-doc: ${#files[@]} files"
 if [ ${#files[@]} -eq 0 ]; then
 	echo "no files" >"$out"
 	result FAIL "checkpatch (no source files found)" "$out"
 else
 	(cd "$repo" && perl "$tree/scripts/checkpatch.pl" --no-tree --strict --terse --no-summary \
-		--show-types --ignore LINUX_VERSION_CODE --color=never -f "${files[@]}") \
-		>"$out.all" 2>&1 || true
-	# Ignored: messages about LINUX_VERSION_CODE itself and any other
-	# message on a line that compares LINUX_VERSION_CODE (checkpatch
-	# takes it for a variable: CONSTANT_COMPARISON).
-	while IFS= read -r line; do
-		f=${line%%:*} rest=${line#*:} ln=${rest%%:*}
-		case "$ln" in
-		''|*[!0-9]*) ;;
-		*) sed -n "${ln}p" "$repo/$f" 2>/dev/null | grep -q LINUX_VERSION_CODE && continue ;;
-		esac
-		printf '%s\n' "$line"
-	done <"$out.all" >"$out"
+		--show-types --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON --color=never \
+		-f "${files[@]}") >"$out" 2>&1 || true
 	if grep -qE '(ERROR|WARNING|CHECK):' "$out"; then
 		result FAIL "checkpatch --strict (${#files[@]} files)" "$out"
 	else
@@ -137,5 +128,13 @@ else
 	fi
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+# ------------------------------------------------------------ kernel-doc
+out="$cache/build/$id/kernel-doc.log"
+(cd "$repo" && perl "$tree/scripts/kernel-doc" -none -Wall "${files[@]}") >"$out" 2>&1 || true
+if [ -s "$out" ]; then
+	result FAIL "kernel-doc -none -Wall ($(grep -c . "$out") warnings in ${#files[@]} files)" "$out"
+else
+	result OK "kernel-doc -none -Wall (${#files[@]} files)"
+fi
+
+results_summary

@@ -20,12 +20,23 @@ mkdir -p "$out/inc/linux"
 cp "$tree/include/linux/page_counter.h" "$out/inc/linux/"
 u="$repo/kunit/user"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cc -std=gnu11 -O1 -g $san -DCONFIG_MEMCG -I"$out/inc" -I"$u/common" -I"$u/pc" \
-	-c -o "$out/page_counter.o" "$tree/mm/page_counter.c"
-cc -std=gnu11 -O1 -g -Wall -Wno-format -Wno-unused-function -Wno-sign-compare $san \
-	-D_GNU_SOURCE -DCONFIG_MEMCG -I"$out/inc" -I"$u/common" -I"$u/test" \
-	-I"$repo/tests/user" -I"$repo/include" -I"$repo/kunit" -I"$repo/src" \
-	-c -o "$out/main.o" "$u/main.c"
-cc $san -D_GNU_SOURCE -I"$repo/tests/user" -I"$repo/include" -o "$out/diff" \
-	"$out/main.o" "$out/page_counter.o" "$repo/tests/user/port_user.c" -lpthread
+build() {
+	cc -std=gnu11 -O1 -g $san -DCONFIG_MEMCG -I"$out/inc" -I"$u/common" -I"$u/pc" \
+		-c -o "$out/page_counter.o" "$tree/mm/page_counter.c"
+	cc -std=gnu11 -O1 -g -Wall -Wno-format -Wno-unused-function -Wno-sign-compare $san \
+		-D_GNU_SOURCE -DCONFIG_MEMCG -I"$out/inc" -I"$u/common" -I"$u/test" \
+		-I"$repo/tests/user" -I"$repo/include" -I"$repo/kunit" -I"$repo/src" \
+		-I"$repo/tests/shared" \
+		-c -o "$out/main.o" "$u/main.c"
+	cc $san -D_GNU_SOURCE -I"$repo/tests/user" -I"$repo/include" -o "$out/diff" \
+		"$out/main.o" "$out/page_counter.o" "$repo/tests/user/port_user.c" -lpthread
+}
+if ! build >"$out/build.log" 2>&1; then
+	# shellcheck source=../tests/shared/results.sh
+	. "$repo/tests/shared/results.sh"
+	result_fail "kunit-user/build" "compiling the suite failed" "$out/build.log"
+	results_summary
+	exit 1
+fi
+# The program prints its own `ok N` lines and `N passed, N failed`.
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 "$out/diff"

@@ -42,6 +42,8 @@ jobs=${KUNIT_JOBS:-2}
 mkdir -p "$cache/debs" "$cache/src" "$cache/kunit"
 
 log() { echo "kunit-$series: $*" >&2; }
+# shellcheck source=../tests/shared/results.sh
+. "$repo/tests/shared/results.sh"
 
 # Kernel reports that fail a run (also checked by tests/vm/parse_log.py).
 KERNEL_BAD='BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|possible circular locking|inconsistent lock state|possible recursive locking|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key'
@@ -50,8 +52,6 @@ if [ "$series" = 6.12-debug ]; then
 	# Build (or update: only changed test files are recompiled) the
 	# debug kernel, then boot it without an initramfs: the built-in
 	# suites run, then kunit_shutdown powers the guest off.
-	t0=$(date +%s)
-	mkdir -p "$cache/timings"
 	exec 8>"$cache/.debug-6.12.lock"
 	flock 8
 	envfile=$(DEBUG_KERNEL_LOCKED=1 "$repo/scripts/debug-kernel.sh" 6.12)
@@ -60,6 +60,7 @@ if [ "$series" = 6.12-debug ]; then
 	build="$KDIR"
 	start=$(date +%s)
 	rm -f "$build/results.json"
+	progress_mark "booting 6.12-debug: KUnit suites [follow $build/kunit.log]"
 	timeout -k 10 1500 qemu-system-x86_64 \
 		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp 1 \
 		-display none -monitor none -serial stdio -no-reboot -nic none \
@@ -68,18 +69,14 @@ if [ "$series" = 6.12-debug ]; then
 		</dev/null >"$build/kunit.log" 2>&1 || true
 	end=$(date +%s)
 	log "boot with KUnit took $((end - start)) s; log $build/kunit.log"
-	# A cold kernel build happened in this run: record the stage's cold time.
-	if [ "$(stat -c %Y "$cache/timings/debug-kernel-6.12.cold" 2>/dev/null || echo 0)" -ge "$t0" ]; then
-		echo "$((end - t0))" >"$cache/timings/kunit-$series.cold"
-	fi
 	rc=0
 	(cd "$build/source" &&
 	 python3 tools/testing/kunit/kunit.py parse --json="$build/results.json" "$build/kunit.log") \
 		>"$build/kunit-parse.log" 2>&1 || rc=$?
-	bad=$(grep -E "$KERNEL_BAD" "$build/kunit.log" | grep -vE '^\s*(#|ok |not ok )' | head -n 5 || true)
-	if [ -n "$bad" ]; then
+	reports=$(grep -E "$KERNEL_BAD" "$build/kunit.log" | grep -vE '^\s*(#|ok |not ok )' | head -n 5 || true)
+	if [ -n "$reports" ]; then
 		log "kernel reports in $build/kunit.log:"
-		printf '%s\n' "$bad" >&2
+		printf '%s\n' "$reports" >&2
 	fi
 fi
 
@@ -151,10 +148,18 @@ log "source $pkgver, config $hash, tests: $mode"
 start=$(date +%s)
 rm -f "$build/results.json"
 rc=0
-(cd "$tree" && nice -n 10 python3 tools/testing/kunit/kunit.py run \
+# kunit.py's own log goes to kunit.log; its boot step becomes a progress
+# marker (tests/shared/results.sh).
+progress_mark "building kernel $series (KUnit, tinyconfig, -j$jobs) [follow $build/kunit.log]"
+(cd "$tree" && PYTHONUNBUFFERED=1 nice -n 10 python3 tools/testing/kunit/kunit.py run \
 	--arch=x86_64 --kunitconfig="$kcfg" --build_dir="$build" \
-	--jobs="$jobs" --timeout=600 --json="$build/results.json" </dev/null) \
-	>"$build/kunit.log" 2>&1 || rc=$?
+	--jobs="$jobs" --timeout=600 --json="$build/results.json" </dev/null) 2>&1 |
+	tee "$build/kunit.log" | while IFS= read -r line; do
+		case "$line" in
+		*'Starting KUnit Kernel'*)
+			progress_mark "booting $series: KUnit suites [follow $build/kunit.log]" ;;
+		esac
+	done || rc=${PIPESTATUS[0]}
 end=$(date +%s)
 times >"$build/times"
 cpu=$(tail -n 1 "$build/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
@@ -167,10 +172,12 @@ fi
 
 fi
 
-python3 - "$build/results.json" "$series" "$rc" "$build/kunit.log" "${bad:-}" <<'EOPY'
+# The results of results.json, one "STATUS<TAB>NAME" line per case
+# (kunit.py's tree of suites flattened to suite.case), counted by
+# tests/shared/results.sh.
+cases() {
+	python3 - "$1" <<'EOPY'
 import json, sys
-path, series, rc, logf = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-reports = sys.argv[5] if len(sys.argv) > 5 else ""
 results = []
 def walk(group, prefix):
     name = group.get("name", "")
@@ -180,7 +187,7 @@ def walk(group, prefix):
     for sub in group.get("sub_groups", []):
         walk(sub, here)
 try:
-    with open(path) as f:
+    with open(sys.argv[1]) as f:
         top = json.load(f)
     # The top group is kunit.py's wrapper ("KUnit Test Group"): no prefix.
     for case in top.get("test_cases", []):
@@ -189,33 +196,31 @@ try:
         walk(sub, [])
 except (OSError, ValueError):
     pass
-n = passed = failed = 0
 for name, status in results:
-    n += 1
-    if status == "PASS":
-        passed += 1
-        print(f"ok {n} kunit-{series}/{name}")
-    elif status == "SKIP":
-        print(f"ok {n} kunit-{series}/{name} # SKIP")
-    else:
-        failed += 1
-        print(f"not ok {n} kunit-{series}/{name} ({status})")
-if reports:
-    n += 1
-    failed += 1
-    print(f"not ok {n} kunit-{series}/kernel-reports ({reports.splitlines()[0].strip()[:120]})")
-if rc != 0 and failed == 0:
-    n += 1
-    failed += 1
-    print(f"not ok {n} kunit-{series}/run (kunit.py exit {rc}, {len(results)} results)")
-if n == 0:
-    n += 1
-    failed += 1
-    print(f"not ok {n} kunit-{series}/run (no test ran)")
-if failed:
-    with open(logf, errors="replace") as f:
-        tail = f.readlines()[-40:]
-    sys.stderr.write("---- tail of " + logf + "\n" + "".join(tail))
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+    print(f"{status}\t{name}")
 EOPY
+}
+
+ncases=0
+while IFS=$'\t' read -r status name; do
+	ncases=$((ncases + 1))
+	case "$status" in
+	PASS) result_ok "kunit-$series/$name" ;;
+	SKIP) result_skip "kunit-$series/$name" ;;
+	*) result_fail "kunit-$series/$name" "$status" ;;
+	esac
+done < <(cases "$build/results.json")
+if [ -n "${reports:-}" ]; then
+	result_fail "kunit-$series/kernel-reports" "$(printf '%s\n' "$reports" | head -n 1 | sed 's/^[[:space:]]*//' | cut -c1-120)"
+fi
+if [ "$rc" != 0 ] && [ "$RESULTS_FAILED" = 0 ]; then
+	result_fail "kunit-$series/run" "kunit.py exit $rc, $ncases results"
+fi
+if [ "$RESULTS_N" = 0 ]; then
+	result_fail "kunit-$series/run" "no test ran"
+fi
+if [ "$RESULTS_FAILED" != 0 ]; then
+	echo "---- tail of $build/kunit.log" >&2
+	tail -n 40 "$build/kunit.log" >&2
+fi
+results_summary

@@ -10,6 +10,7 @@
  * reports and oracle mismatches abort.
  */
 #include "dmem_core.h"
+#include "dmem_test.h"
 
 #include <assert.h>
 
@@ -23,32 +24,17 @@ static const enum dmem_file files[3] = {
 	DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX
 };
 
-struct sp {
-	struct dmem_printer p;
-	char buf[1024];
-	size_t len;
-};
-
-static void sp_puts(struct dmem_printer *p, const char *s)
-{
-	struct sp *b = container_of(p, struct sp, p);
-	size_t n = strlen(s);
-
-	assert(b->len + n < sizeof(b->buf));
-	memcpy(b->buf + b->len, s, n + 1);
-	b->len += n;
-}
-
 static void expect_state(void)
 {
 	int f, r;
 
 	for (f = 0; f < 3; f++) {
-		struct sp b = { .p.puts = sp_puts };
-		char want[1024];
+		struct dmem_test_printer tp;
+		char got[1024], want[1024];
 		size_t len = 0;
 
-		dmem_show(&cg, files[f], &b.p);
+		dmem_test_show(&tp, got, sizeof(got), &cg, files[f]);
+		assert(!tp.truncated);
 		want[0] = '\0';
 		for (r = 0; r < NREG; r++) {
 			if (cur[f][r] >= DMEM_COUNTER_MAX)
@@ -59,8 +45,8 @@ static void expect_state(void)
 						"%s %llu\n", names[r],
 						(unsigned long long)cur[f][r]);
 		}
-		if (strcmp(want, b.buf)) {
-			fprintf(stderr, "state mismatch:\n%s---\n%s", b.buf, want);
+		if (strcmp(want, got)) {
+			fprintf(stderr, "state mismatch:\n%s---\n%s", got, want);
 			abort();
 		}
 	}

@@ -2,7 +2,8 @@
 /*
  * dmem-backport: minimal KTAP-style test harness for the userspace suites.
  * A test is a function; CHECK() records a failure with its location and
- * keeps going, so one run reports every broken expectation.
+ * keeps going, so one run reports every broken expectation.  Tests are
+ * grouped by area (tests/user/tests/<area>.c).
  */
 #ifndef DMEM_HARNESS_H
 #define DMEM_HARNESS_H
@@ -44,6 +45,18 @@ struct harness_test {
 	void (*fn)(void);
 };
 
-int harness_run(const struct harness_test *tests, int n);
+/* the tests of one area (one file of tests/user/tests/) */
+struct harness_area {
+	const char *name;
+	const struct harness_test *tests;
+	int n;
+};
+
+/*
+ * Run the tests of every area (only those of area @only if not NULL), as
+ * one numbered list: `ok N name` / `not ok N name`, then `N passed, N
+ * failed`.  Returns 1 if a test failed.
+ */
+int harness_run(const struct harness_area *areas, int nareas, const char *only);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dmem-backport: table of eviction decisions, shared by the KUnit suite
- * (kunit/dmem_core_test.c) and the userspace suite (tests/user/test_core.c)
- * so that both run exactly the same cases.
+ * (kunit/dmem_core_test.c) and the userspace suite
+ * (tests/user/tests/decisions.c) so that both run exactly the same cases,
+ * and the code that builds the tree of a case (dc_build()/dc_destroy()).
  *
  * One small tree, the shape of a desktop session:
  *
@@ -17,6 +18,10 @@
  */
 #ifndef DMEM_DECISION_CASES_H
 #define DMEM_DECISION_CASES_H
+
+#include "dmem_test.h"
+
+#define DC_MIB (1024ULL * 1024)
 
 enum { DC_NONE = -1, DC_ROOT, DC_A, DC_A1, DC_A2, DC_B, DC_NODES };
 
@@ -99,5 +104,109 @@ static const struct dc_alloc_case dc_alloc_cases[] = {
 	{ 2, DC_A2, DMEM_ALLOC_EVICT_ANY },		/* recursive min */
 	{ 2, DC_A, DMEM_ALLOC_EVICT_ANY },		/* 16M <= min 16M */
 };
+
+/**
+ * struct dc_tree - the cgroups and pools of one setup, in region "dc".
+ * @cg: the cgroups, by DC_* node; NULL if not created.
+ * @pool: their pools.
+ * @charged: whether @pool[i] holds the setup's charge.
+ * @r: the region, NULL or an ERR_PTR() if not registered.
+ * @s: the setup.
+ */
+struct dc_tree {
+	struct dmem_cg *cg[DC_NODES];
+	struct dmem_pool *pool[DC_NODES];
+	bool charged[DC_NODES];
+	struct dmem_region *r;
+	const struct dc_setup *s;
+};
+
+/**
+ * dc_pool() - the pool of a node of the table, NULL for DC_NONE.
+ * @t: the tree.
+ * @node: a DC_* node or DC_NONE.
+ *
+ * Return: the pool or NULL.
+ */
+static inline struct dmem_pool *dc_pool(struct dc_tree *t, int node)
+{
+	return node == DC_NONE ? NULL : t->pool[node];
+}
+
+static inline int dc_build_node(struct dc_tree *t, int i)
+{
+	const struct dc_setup *s = t->s;
+	int up = dc_parent[i], err = 0, ret;
+	char buf[32];
+
+	t->cg[i] = dmem_test_cg_new(up == DC_NONE ? NULL : t->cg[up], NULL);
+	if (!t->cg[i])
+		return -ENOMEM;
+	t->pool[i] = dmem_test_pool(t->cg[i], t->r);
+	if (IS_ERR(t->pool[i]))
+		return PTR_ERR(t->pool[i]);
+	if (up == DC_NONE)
+		return 0;
+	snprintf(buf, sizeof(buf), "dc %uM", s->min[i]);
+	ret = dmem_test_write(t->cg[i], DMEM_FILE_MIN, buf);
+	err = err ?: ret;
+	snprintf(buf, sizeof(buf), "dc %uM", s->low[i]);
+	ret = dmem_test_write(t->cg[i], DMEM_FILE_LOW, buf);
+	return err ?: ret;
+}
+
+/**
+ * dc_build() - build the tree of a setup: region, cgroups, settings, charges.
+ * @t: the tree to fill.
+ * @s: the setup.
+ *
+ * Goes on after a failed write or charge, so that dc_destroy() always
+ * finds a consistent tree; stops at the first failed allocation.
+ *
+ * Return: 0, or the error of the first step that failed (then the case's
+ * answers mean nothing; dc_destroy() must still be called).
+ */
+static inline int dc_build(struct dc_tree *t, const struct dc_setup *s)
+{
+	int i, err = 0, ret;
+
+	memset(t, 0, sizeof(*t));
+	t->s = s;
+	t->r = dmem_region_register("dc", 1024 * DC_MIB, NULL);
+	if (IS_ERR(t->r))
+		return PTR_ERR(t->r);
+	for (i = 0; i < DC_NODES; i++) {
+		ret = dc_build_node(t, i);
+		if (ret == -ENOMEM || !t->cg[i] || IS_ERR(t->pool[i]))
+			return ret;
+		err = err ?: ret;
+	}
+	for (i = 0; i < DC_NODES; i++) {
+		if (!s->use[i])
+			continue;
+		ret = dmem_pool_try_charge(t->pool[i], s->use[i] * DC_MIB, NULL);
+		t->charged[i] = !ret;
+		err = err ?: ret;
+	}
+	return err;
+}
+
+/**
+ * dc_destroy() - undo dc_build(), whatever it got to.
+ * @t: the tree.
+ */
+static inline void dc_destroy(struct dc_tree *t)
+{
+	int i;
+
+	for (i = 0; i < DC_NODES; i++)
+		if (t->charged[i])
+			dmem_pool_uncharge(t->pool[i], t->s->use[i] * DC_MIB);
+	if (!IS_ERR_OR_NULL(t->r))
+		dmem_region_unregister(t->r);
+	for (i = DC_NODES - 1; i >= 0; i--)
+		if (t->cg[i])
+			dmem_test_cg_del(t->cg[i]);
+}
 
 #endif /* DMEM_DECISION_CASES_H */
