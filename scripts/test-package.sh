@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install test of the packages, as a user installs them.
 #
-#  1. Build the .deb (dpkg-buildpackage, lintian) and the .rpm (rpmbuild)
-#     from one version source (dkms.conf) and check their contents.
+#  1. Build the release tarball (make dist), the Debian source and binary
+#     packages (dpkg-buildpackage, lintian, debian/tests/control) and the
+#     RPMs (rpmbuild -ta; the source RPM rebuilt on its own; rpmlint) from
+#     one version source (dkms.conf) and check their contents; the same
+#     from a snapshot of the sources without .git (a downloaded archive).
 #  2. Debootstrap a minimal Debian 12 with a Debian 6.12 kernel, its headers
 #     and dkms (cached under ~/.cache/dmem-backport/pkgtest/, keyed by a hash
 #     of the code below that makes it).
@@ -12,27 +15,38 @@
 #  4. Boot that root file system in QEMU (TCG, qxl) with init= a script of
 #     ours: modprobe dmem_backport, lsmod, dmem.* files in /sys/fs/cgroup.
 #  5. apt purge leaves no module behind; the .rpm's scriptlets do the same
-#     dkms add/build/install and remove.
+#     dkms add/build/install and remove; debian/tests/control's test
+#     (dkms-autopkgtest) passes as autopkgtest would run it.
 #
-# Suite contract: `ok N name` / `not ok N name` lines, then `N passed, N failed`;
-# exit status 0 iff nothing failed.  Must run as root (debootstrap, chroot).
+# usage: scripts/test-package.sh [--host-only]
+#   --host-only  steps 1 only (no root file system, no boot): a quick check
+#                of the packaging while working on it
+#
+# Suite contract (tests/shared/results.sh): `ok N name` / `not ok N name`
+# lines, then `N passed, N failed`; exit status 0 iff nothing failed.  The
+# guest is booted by tests/vm/lib/qemu.sh.  Must run as root (debootstrap,
+# chroot).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/pkgtest
 work=$top/build/pkgtest
 MIRROR=${DMEM_MIRROR:-}
+host_only=0
+[ "${1:-}" != --host-only ] || host_only=1
 SUITE=bookworm
 SERIES=6.12
 
+# shellcheck source=tests/shared/results.sh
+. "$top/tests/shared/results.sh"
+# shellcheck source=tests/vm/lib/qemu.sh
+. "$top/tests/vm/lib/qemu.sh"
+
 t_start=$(date +%s)
-n=0
-passed=0
-failed=0
 mounts=()
 
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+ok() { result_ok "$*"; }
+notok() { result_fail "$@"; }
 check() { # check NAME COMMAND...: one test from a command's status
 	local name=$1
 	shift
@@ -43,8 +57,7 @@ elapsed() { echo $(($(date +%s) - $1)); }
 
 finish() {
 	note "wall time: $(elapsed "$t_start") s"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	results_summary
 	exit
 }
 
@@ -53,7 +66,7 @@ bail() {
 	local t
 	note "bailing out: $1"
 	shift
-	for t in "$@"; do notok "$t # prerequisite failed"; done
+	for t in "$@"; do notok "$t" "prerequisite failed"; done
 	finish
 }
 
@@ -203,35 +216,25 @@ ensure_base() { # ensure_base KVER
 }
 
 # ------------------------------------------------------------ the guest
-# A tiny initramfs: busybox, the modules to mount an ext4 /dev/vda, then
-# switch_root into the installed system with our init script.
+# A tiny initramfs: busybox and the modules to mount an ext4 /dev/vda
+# (tests/vm/lib/qemu.sh's cached base), then switch_root into the installed
+# system with our init script.
 make_initrd() { # make_initrd ROOT KVER OUT
-	local r=$1 kver=$2 out=$3 d=$work/initrd m f
+	local r=$1 kver=$2 out=$3 d=$work/initrd base
+	# the base root's name identifies its kernel build
+	base=$(BUILD_ID=pkgtest-$(basename "$BASE") \
+		qemu_base_initramfs "$r" "$kver" virtio_blk crc32c_generic ext4) || return 1
 	rm -rf "$d"
-	mkdir -p "$d/bin" "$d/lib" "$d/proc" "$d/sys" "$d/dev" "$d/newroot"
-	cp /bin/busybox "$d/bin/busybox"
-	: >"$d/modules"
-	modprobe -d "$r" -S "$kver" -a --show-depends virtio_blk crc32c_generic ext4 |
-		awk '$1 == "insmod" {print $2}' | while read -r f; do
-		m=$(basename "$f")
-		m=${m%%.ko*}
-		grep -qx "$m" "$d/modules" && continue
-		case "$f" in
-		*.xz) xz -dc "$f" >"$d/lib/$m.ko" ;;
-		*.zst) zstd -qdc "$f" >"$d/lib/$m.ko" ;;
-		*) cp "$f" "$d/lib/$m.ko" ;;
-		esac
-		echo "$m" >>"$d/modules"
-	done
+	mkdir -p "$d/newroot"
 	cat >"$d/init" <<-'EOT'
 		#!/bin/busybox sh
 		/bin/busybox --install -s /bin
 		mount -t proc proc /proc
 		mount -t sysfs sysfs /sys
 		mount -t devtmpfs devtmpfs /dev
-		for m in $(cat /modules); do
-			insmod /lib/$m.ko || echo "PKGTEST insmod $m failed"
-		done
+		while read -r m args; do
+			insmod /lib/mods/$m $args || echo "PKGTEST insmod $m failed"
+		done </lib/mods/order
 		i=0
 		while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 		if ! mount -t ext4 -o ro /dev/vda /newroot; then
@@ -242,7 +245,7 @@ make_initrd() { # make_initrd ROOT KVER OUT
 		exec switch_root /newroot /pkgtest-init
 	EOT
 	chmod +x "$d/init"
-	(cd "$d" && find . | cpio -o -H newc --quiet) >"$out"
+	qemu_cpio "$d" "$d.cpio" && cat "$base" "$d.cpio" >"$out"
 }
 
 # init= of the booted system: what a user does after installing the .deb.
@@ -288,13 +291,8 @@ write_guest_init() { # write_guest_init ROOT
 
 # Run it in the background (&): it execs QEMU so that $! is QEMU (timeout).
 boot_guest() { # boot_guest VMLINUZ INITRD IMAGE LOG
-	exec timeout 600 nice qemu-system-x86_64 -machine q35 -cpu max -accel tcg \
-		-m 1G -smp 1 -nographic -no-reboot -nic none -vga none \
-		-device qxl-vga,vram_size_mb=64 \
-		-drive "file=$3,format=raw,if=virtio,readonly=on" \
-		-kernel "$1" -initrd "$2" \
-		-append "console=ttyS0 panic=-1 root=/dev/vda ro" \
-		</dev/null >"$4" 2>&1
+	qemu_boot --exec --nice --timeout 600 --kernel "$1" --initrd "$2" --disk "$3" \
+		--log "$4" --append "console=ttyS0 panic=-1 root=/dev/vda ro"
 }
 
 # ------------------------------------------------------------------ main
@@ -303,7 +301,7 @@ exec 8>"$cache/.lock"
 flock 8
 
 if [ "$(id -u)" != 0 ]; then
-	notok "test-package runs as root # (debootstrap, chroot, mount)"
+	notok "test-package runs as root" "debootstrap, chroot, mount"
 	finish
 fi
 
@@ -314,8 +312,6 @@ note "version $version (dkms.conf)"
 re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$top/dkms.conf")
 deb_version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 check "debian/changelog version matches dkms.conf" [ "${deb_version%-*}" = "$version" ]
-check "rpm spec takes its version from dkms.conf" \
-	grep -q '^Version:[[:space:]]*%{pkg_version}$' "$top/rpm/dmem-backport-dkms.spec"
 regex_ok() {
 	local k
 	for k in 6.1.0-56-amd64 6.1.192 6.6.0-28.0.0.34.oe2403.x86_64 6.6.84-amd64-desktop \
@@ -332,13 +328,34 @@ grep -q '^AUTOINSTALL="yes"$' "$top/dkms.conf" &&
 	grep -q '^MAKE\[0\]="make KDIR=${kernel_source_dir}' "$top/dkms.conf"
 check "dkms.conf autoinstalls and builds with KDIR=\${kernel_source_dir}" [ $? -eq 0 ]
 
-# -- .deb
+# -- release tarball (make dist)
+tarball=
+if bash "$top/scripts/dist.sh" tarball >"$work/dist.log" 2>&1; then
+	tarball=$top/build/dmem-backport-$version.tar.gz
+fi
+tar_list() { tar -tzf "$1" | sed 's|^[^/]*/||' | grep -v '/$' | LC_ALL=C sort; }
+tarball_contents() {
+	local list spec=dmem-backport-$version/rpm/dmem-backport-dkms.spec
+	[ -n "$tarball" ] || { tail -n 20 "$work/dist.log"; return 1; }
+	list=$(tar_list "$tarball")
+	echo "$list" | grep -qx dkms.conf &&
+		echo "$list" | grep -qx debian/examples/dmem-backport.modprobe.conf &&
+		echo "$list" | grep -qx debian/examples/dmem-backport.modules-load.conf &&
+		echo "$list" | grep -qx debian/tests/control &&
+		! echo "$list" | grep -qE '^(tests|kunit|scripts)/|\.o$|\.ko$|\.spec\.in$' &&
+		grep -q '^Version:[[:space:]]*@VERSION@$' "$top/rpm/dmem-backport-dkms.spec.in" &&
+		tar -xOzf "$tarball" "$spec" | grep -q "^Version:[[:space:]]*$version\$"
+}
+check "make dist: tarball with sources, packaging, examples; its RPM spec carries dkms.conf's version" \
+	tarball_contents
+
+# -- .deb (source and binary packages)
 t=$(date +%s)
 deb=
 if nice bash "$top/scripts/dist.sh" deb >"$work/deb.log" 2>&1; then
 	deb=$(ls "$top/build/deb/dmem-backport-dkms_${version}_all.deb" 2>/dev/null)
 fi
-check "deb builds (dpkg-buildpackage -us -uc -b)" [ -n "$deb" ]
+check "deb builds (dpkg-buildpackage -us -uc: source and binary)" [ -n "$deb" ]
 note "deb build: $(elapsed "$t") s"
 [ -n "$deb" ] || { tail -n 20 "$work/deb.log"; }
 if [ -n "$deb" ]; then
@@ -346,7 +363,7 @@ if [ -n "$deb" ]; then
 		"$top/build/deb/dmem-backport_${version}_amd64.changes" >"$work/lintian.log" 2>&1
 	st=$?
 	grep -v 'running with root privileges' "$work/lintian.log" | sed 's/^/# lintian: /'
-	check "lintian clean (pedantic, with justified overrides)" [ $st -eq 0 ]
+	check "lintian clean on source and binary (pedantic, with justified overrides)" [ $st -eq 0 ]
 	deb_contents() {
 		local list
 		list=$(dpkg-deb -c "$deb" | awk '{print $6}')
@@ -360,17 +377,31 @@ if [ -n "$deb" ]; then
 	}
 	check "deb ships sources, dkms.conf, examples; no tests, objects or /etc" deb_contents
 else
-	notok "lintian clean # no deb"
-	notok "deb contents # no deb"
+	notok "lintian clean" "no deb"
+	notok "deb contents" "no deb"
 fi
+# Debian's convention for DKMS packages: the dkms package's common test.
+autopkgtest_control() {
+	local c=$top/debian/tests/control dsc=$top/build/deb/dmem-backport_$version.dsc
+	[ -f "$c" ] || { note "no debian/tests/control"; return 1; }
+	grep -qx 'Test-Command: /usr/lib/dkms/dkms-autopkgtest' "$c" &&
+		grep -Eq '^Restrictions:.*\<needs-root\>' "$c" &&
+		grep -Eq '^Depends:.*@' "$c" &&
+		# dpkg-source read it: the source package announces the test suite
+		grep -qx 'Testsuite: autopkgtest' "$dsc"
+}
+check "debian/tests/control runs dkms-autopkgtest (needs-root); the .dsc has Testsuite: autopkgtest" \
+	autopkgtest_control
 
 # -- .rpm
 t=$(date +%s)
 rpm=
+srpm=
 if nice bash "$top/scripts/dist.sh" rpm >"$work/rpm.log" 2>&1; then
 	rpm=$(ls "$top/build/rpm/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm 2>/dev/null)
+	srpm=$(ls "$top/build/rpm/SRPMS/dmem-backport-dkms-$version-1"*.src.rpm 2>/dev/null)
 fi
-check "rpm builds (rpmbuild -ba, noarch)" [ -n "$rpm" ]
+check "rpm builds (rpmbuild -ta with the tarball's spec, noarch)" [ -n "$rpm" ]
 note "rpm build: $(elapsed "$t") s"
 [ -n "$rpm" ] || { tail -n 20 "$work/rpm.log"; }
 if [ -n "$rpm" ]; then
@@ -385,8 +416,67 @@ if [ -n "$rpm" ]; then
 	}
 	check "rpm ships sources and dkms.conf, requires dkms, no tests" rpm_contents
 else
-	notok "rpm contents # no rpm"
+	notok "rpm contents" "no rpm"
 fi
+# What COPR, OBS and openEuler's build system do with a source RPM.
+srpm_rebuild() {
+	local d=$work/rpm-rebuild
+	[ -n "$srpm" ] || return 1
+	rm -rf "$d"
+	rpmbuild --rebuild --define "_topdir $d" "$srpm" >"$work/rpm-rebuild.log" 2>&1 ||
+		{ grep -iE 'error' "$work/rpm-rebuild.log" | head -n 5 | sed 's/^/# /'; return 1; }
+	[ "$(rpm -qp --qf '%{VERSION}' "$d/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm)" = "$version" ]
+}
+check "source RPM rebuilds on its own (rpmbuild --rebuild, no --define)" srpm_rebuild
+if command -v rpmlint >/dev/null; then
+	rpmlint_clean() {
+		[ -n "$rpm" ] && [ -n "$srpm" ] || return 1
+		rpmlint -c "$top/rpm/rpmlint.toml" "$rpm" "$srpm" >"$work/rpmlint.log" 2>&1
+		local st=$?
+		grep -E '^[^ ]+: [EW]: |errors, .* warnings' "$work/rpmlint.log" | sed 's/^/# rpmlint: /'
+		[ $st -eq 0 ] && grep -q ' 0 errors, 0 warnings' "$work/rpmlint.log"
+	}
+	check "rpmlint clean (rpm/rpmlint.toml: Fedora's policy, DKMS sources in /usr/src)" rpmlint_clean
+else
+	result_skip "rpmlint clean" "rpmlint not installed"
+fi
+
+# -- the same from a snapshot without .git (a downloaded archive)
+t=$(date +%s)
+snap=$work/snapshot/dmem-backport
+snapshot() {
+	rm -rf "$work/snapshot"
+	mkdir -p "$snap"
+	if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
+		# what `git archive` of this work tree, committed, would hold
+		(cd "$top" && git ls-files --cached --others --exclude-standard |
+			while read -r f; do [ -f "$f" ] && echo "$f"; done | tar -cf - -T -) |
+			tar -xf - -C "$snap"
+	else
+		tar -C "$top" --exclude=./build -cf - . | tar -xf - -C "$snap"
+	fi
+	# What an in-tree module build leaves (.gitignore): never packaged.
+	touch "$snap/dmem_backport.ko" "$snap/dmem_backport.mod" "$snap/dmem_backport.mod.c" \
+		"$snap/.dmem_backport.ko.cmd" "$snap/src/dmem_core.o" "$snap/src/.dmem_core.o.cmd" \
+		"$snap/Module.symvers" "$snap/modules.order"
+	# Inside $top's git work tree, but no repository of its own.
+	[ ! -e "$snap/.git" ] && make -C "$snap" dist deb rpm
+}
+snapshot >"$work/snapshot.log" 2>&1
+snap_tar=$snap/build/dmem-backport-$version.tar.gz
+same_files() {
+	[ -f "$snap_tar" ] && [ -n "$tarball" ] || return 1
+	diff <(tar_list "$tarball") <(tar_list "$snap_tar") | sed 's/^/# /'
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+}
+check "snapshot without .git: make dist packs the same files as in git (no build outputs)" same_files
+snap_packages() {
+	ls "$snap/build/deb/dmem-backport-dkms_${version}_all.deb" \
+		"$snap/build/rpm/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm >/dev/null
+}
+check "snapshot without .git: make deb and make rpm build" snap_packages
+[ "$RESULTS_FAILED" -eq 0 ] || tail -n 15 "$work/snapshot.log" | sed 's/^/# snapshot: /'
+note "snapshot builds: $(elapsed "$t") s"
 
 # -- the installed system
 REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
@@ -399,8 +489,10 @@ REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
 	"guest: dmem.* files in /sys/fs/cgroup (root, and a child after +dmem)"
 	"guest: no kernel warnings"
 	"apt purge removes the module and the dkms registration"
-	"rpm scriptlets: install, upgrade (\$1=2, then old %preun \$1=1), erase")
-[ -n "$deb" ] && [ -n "$rpm" ] || bail "packages did not build" "${REST[@]}"
+	"rpm scriptlets: install, upgrade (\$1=2, then old %preun \$1=1), erase"
+	"autopkgtest: debian/tests/control's Test-Command (dkms-autopkgtest) passes")
+[ $host_only = 0 ] || finish
+[ -n "$deb" ] && [ -n "$rpm" ] && [ -n "$tarball" ] || bail "packages did not build" "${REST[@]}"
 
 MIRROR=${MIRROR:-$(host_mirror)}
 SECURITY_MIRROR=$(host_security_mirror)
@@ -567,6 +659,40 @@ rpm_scriptlets >"$work/rpm-scriptlets.log" 2>&1
 rpm_st=$?
 note "rpm scriptlets: $(elapsed "$t") s"
 
+# debian/tests/control's test, run as autopkgtest runs it: the Depends
+# available (here from a local repository: the chroot has no network),
+# then the Test-Command as root in the unpacked source package.  The
+# dkms-autopkgtest it names purges and installs the package itself (with
+# DKMS's autoinstall off), then builds and installs the module for every
+# kernel with headers: so "@" is not installed first, which would build
+# the module once more for nothing.
+t=$(date +%s)
+autopkgtest_debs=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/autopkgtest-debs
+run_autopkgtest() {
+	local repo=/srv/pkgtest-repo src=/srv/pkgtest-src cmd
+	cmd=$(sed -n 's/^Test-Command:[[:space:]]*//p' "$top/debian/tests/control" 2>/dev/null)
+	[ -n "$cmd" ] || { echo "# no Test-Command"; return 1; }
+	# With no package argument the test reads debian/control with
+	# grep-dctrl, which it would install from the archive.
+	mkdir -p "$autopkgtest_debs" "$root$repo" "$root$src"
+	ls "$autopkgtest_debs"/dctrl-tools_*.deb >/dev/null 2>&1 ||
+		(cd "$autopkgtest_debs" && apt-get download -q -o APT::Sandbox::User=root dctrl-tools) ||
+		return 1
+	cp "$deb" "$autopkgtest_debs"/dctrl-tools_*.deb "$root$repo/" &&
+		(cd "$root$repo" && dpkg-scanpackages . /dev/null >Packages) || return 1
+	echo "deb [trusted=yes] file:$repo ./" >"$root/etc/apt/sources.list.d/pkgtest-local.list"
+	mountpoint -q "$root/proc" || chroot_mount "$root" || return 1
+	in_chroot "$root" apt-get update -q -o Dir::Etc::SourceList=/dev/null || return 1
+	in_chroot "$root" apt-get install -y -q dkms || return 1
+	tar -C "$root$src" -xzf "$tarball" || return 1
+	in_chroot "$root" env AUTOPKGTEST_TMP=/tmp AUTOPKGTEST_ARTIFACTS=/tmp \
+		sh -c "cd $src/dmem-backport-$version && $cmd" || return 1
+}
+run_autopkgtest >"$work/autopkgtest.log" 2>&1
+autopkgtest_st=$?
+grep -q "^I: PASS $kver\$" "$work/autopkgtest.log" || autopkgtest_st=1
+note "autopkgtest: $(elapsed "$t") s"
+
 if [ -n "$booted" ]; then
 	wait "$qemu_pid"
 	qemu_pid=
@@ -594,7 +720,7 @@ no_warnings() {
 		! grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"
 }
 check "${REST[4]}" no_warnings
-[ "$failed" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
+[ "$RESULTS_FAILED" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
 REST=("${REST[@]:5}")
 
 grep '^# ' "$work/purge-check.log"
@@ -603,6 +729,9 @@ check "${REST[0]}" [ $purge_st -eq 0 ]
 grep '^# ' "$work/rpm-scriptlets.log"
 [ $rpm_st -eq 0 ] || grep -v readelf "$work/rpm-scriptlets.log" | tail -n 20
 check "${REST[1]}" [ $rpm_st -eq 0 ]
+grep -E '^I: (PASS|FAIL|SKIP)|^E: |^# ' "$work/autopkgtest.log" | sed 's/^\([^#]\)/# autopkgtest: \1/'
+[ $autopkgtest_st -eq 0 ] || tail -n 20 "$work/autopkgtest.log"
+check "${REST[2]}" [ $autopkgtest_st -eq 0 ]
 
 umount_all
 rm -rf "$work/upper" "$work/ovl" "$work/root" "$work/initrd"
