@@ -45,6 +45,8 @@ cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 
 # shellcheck source=tests/vm/lib/qemu.sh
 . "$here/lib/qemu.sh"
+# shellcheck source=tests/shared/results.sh
+. "$repo/tests/shared/results.sh"
 
 series="" smp=1 all=0 isolate=0 show=0 icount=
 tests=()
@@ -147,9 +149,8 @@ rsync -rl --checksum --delete \
 	"$repo/" "$mod/"
 if ! nice make -s -C "$KDIR" M="$mod" -j2 modules >"$work/module-build.log" 2>&1; then
 	cat "$work/module-build.log" >&2
-	n=1
-	for t in "${sel[@]}"; do echo "not ok $n $series/$t (module build failed)"; n=$((n + 1)); done
-	echo "0 passed, ${#sel[@]} failed"
+	for t in "${sel[@]}"; do result_fail "$series/$t" "module build failed"; done
+	results_summary || true
 	exit 1
 fi
 
@@ -233,11 +234,29 @@ boot() { # boot NUMBER TEST...
 		true
 }
 
-n=1 passed=0 failed=0 nskipped=0
-for t in "${skipped[@]}"; do
-	echo "ok $n $series/$t # SKIP not for $series"
-	n=$((n + 1)) nskipped=$((nskipped + 1))
-done
+# parse_log.py's verdicts, numbered and counted by tests/shared/results.sh;
+# prints the other lines (diagnostics) as they are, sets "rest" to the
+# tests that did not start.
+count_verdicts() {
+	local line l name
+	rest=
+	while IFS= read -r line; do
+		case "$line" in
+		"@@ "*) rest=${line#@@ } ;;
+		"not ok "*)
+			l=${line#not ok }
+			name=${l%% *}
+			l=${l#"$name" (}
+			result_fail "$name" "${l%)}"
+			;;
+		"ok "*" # SKIP") l=${line#ok }; result_skip "${l%% *}" "" ;;
+		"ok "*) result_ok "${line#ok }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
+}
+
+for t in "${skipped[@]}"; do result_skip "$series/$t" "not for $series"; done
 rm -f "$logs"/*.log
 todo=("${sel[@]}")
 nb=0
@@ -256,16 +275,14 @@ while [ ${#todo[@]} -gt 0 ]; do
 	start=$(date +%s)
 	boot "$nb" "${batch[@]}"
 	log "boot $nb took $(($(date +%s) - start)) s, log $logs/boot-$nb.log"
-	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$n" "$logs" "${batch[@]}")
+	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$logs" "${batch[@]}")
 	if [ $show = 1 ]; then
 		for t in "${batch[@]}"; do
 			[ -f "$logs/$t.log" ] || continue
 			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
 		done
 	fi
-	printf '%s\n' "$out" | grep -v '^@@ ' || true
-	read -r _ p f s n rest <<<"$(printf '%s\n' "$out" | grep '^@@ ')"
-	passed=$((passed + p)) failed=$((failed + f)) nskipped=$((nskipped + s))
+	count_verdicts <<<"$out"
 	left=()
 	for t in $rest; do left+=("$t"); done
 	if [ $isolate = 1 ]; then
@@ -275,6 +292,5 @@ while [ ${#todo[@]} -gt 0 ]; do
 		todo=("${left[@]}" "${todo[@]:${#batch[@]}}")
 	fi
 done
-[ $failed -eq 0 ] || log "serial logs: $logs"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
+results_summary
