@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the release tarball and the packages.  The version comes from
-# dkms.conf (PACKAGE_VERSION) only.  Outputs go to build/ (gitignored).
+# dkms.conf (PACKAGE_VERSION) only: debian/changelog must agree with it,
+# the RPM spec is generated from rpm/dmem-backport-dkms.spec.in with it.
+# Outputs go to build/ (gitignored).  Works in a git checkout (packages the
+# work tree as it is) and in a snapshot without .git.
 #
 # usage: scripts/dist.sh version|tarball|deb|rpm
 set -euo pipefail
@@ -17,17 +20,37 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 # Tests, kunit/ and developer scripts stay out.
 DIST_PATHS="dkms.conf Makefile README.md src include debian rpm"
 
+SPEC=rpm/$name-dkms.spec
+
 # Files of DIST_PATHS as in the work tree (tracked or new, not ignored),
-# so uncommitted work can be packaged and tested.
+# so uncommitted work can be packaged and tested.  Without .git (a
+# downloaded archive of the repository, or an unpacked release tarball):
+# every file except what .gitignore ignores (kbuild's outputs).  A snapshot
+# unpacked inside some other git work tree is a snapshot too.
 list_files() {
-	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
 		# shellcheck disable=SC2086
 		git ls-files --cached --others --exclude-standard -- $DIST_PATHS |
 			while read -r f; do [ -f "$f" ] && echo "$f"; done
 	else
 		# shellcheck disable=SC2086
-		find $DIST_PATHS -type f ! -name '*.o' ! -name '*.ko' \
-			! -name '*.cmd' ! -name '*.mod*'
+		find $DIST_PATHS -type f ! -name '*.o' ! -name '*.ko' ! -name '*.ko.*' \
+			! -name '*.mod' ! -name '*.mod.c' ! -name '*.cmd' ! -name '*.a' \
+			! -name Module.symvers ! -name modules.order \
+			! -path '*/.tmp_versions/*'
+	fi
+}
+
+# The spec with its version: generated from $SPEC.in (a git checkout or
+# archive), or the one of an unpacked release tarball, checked.
+stage_spec() { # stage_spec STAGE
+	if [ -f "$SPEC.in" ]; then
+		sed "s/@VERSION@/$version/g" "$SPEC.in" >"$1/$SPEC"
+		rm -f "$1/$SPEC.in"
+	fi
+	if ! grep -q "^Version:[[:space:]]*$version\$" "$1/$SPEC" 2>/dev/null; then
+		echo "dist: $SPEC does not have Version: $version (dkms.conf)" >&2
+		exit 1
 	fi
 }
 
@@ -36,6 +59,7 @@ tarball() {
 	rm -rf "$out/dist"
 	mkdir -p "$stage"
 	list_files | LC_ALL=C sort | tar -cf - -T - | tar -xf - -C "$stage"
+	stage_spec "$stage"
 	tar -C "$out/dist" --owner=0 --group=0 --sort=name \
 		-czf "$out/$name-$version.tar.gz" "$name-$version"
 	echo "$out/$name-$version.tar.gz"
@@ -64,15 +88,16 @@ deb)
 	rm -rf "$out/deb"
 	mkdir -p "$out/deb"
 	tar -C "$out/deb" -xzf "$out/$name-$version.tar.gz"
-	(cd "$out/deb/$name-$version" && dpkg-buildpackage -us -uc -b)
-	ls "$out/deb/"*.deb
+	# source (.dsc: debian/tests/control becomes its Testsuite) and binary
+	(cd "$out/deb/$name-$version" && dpkg-buildpackage -us -uc)
+	ls "$out/deb/"*.dsc "$out/deb/"*.deb
 	;;
 rpm)
 	tarball >/dev/null
 	rm -rf "$out/rpm"
 	mkdir -p "$out/rpm"
-	rpmbuild -ba --define "_topdir $out/rpm" --define "_sourcedir $out" \
-		--define "pkg_version $version" rpm/dmem-backport-dkms.spec
+	# the spec inside the tarball, as a user or a build service does
+	rpmbuild -ta --define "_topdir $out/rpm" "$out/$name-$version.tar.gz"
 	find "$out/rpm/RPMS" "$out/rpm/SRPMS" -name '*.rpm'
 	;;
 *)

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install test of the packages, as a user installs them.
 #
-#  1. Build the .deb (dpkg-buildpackage, lintian) and the .rpm (rpmbuild)
-#     from one version source (dkms.conf) and check their contents.
+#  1. Build the release tarball (make dist), the Debian source and binary
+#     packages (dpkg-buildpackage, lintian, debian/tests/control) and the
+#     RPMs (rpmbuild -ta; the source RPM rebuilt on its own; rpmlint) from
+#     one version source (dkms.conf) and check their contents; the same
+#     from a snapshot of the sources without .git (a downloaded archive).
 #  2. Debootstrap a minimal Debian 12 with a Debian 6.12 kernel, its headers
 #     and dkms (cached under ~/.cache/dmem-backport/pkgtest/, keyed by a hash
 #     of the code below that makes it).
@@ -12,27 +15,38 @@
 #  4. Boot that root file system in QEMU (TCG, qxl) with init= a script of
 #     ours: modprobe dmem_backport, lsmod, dmem.* files in /sys/fs/cgroup.
 #  5. apt purge leaves no module behind; the .rpm's scriptlets do the same
-#     dkms add/build/install and remove.
+#     dkms add/build/install and remove; debian/tests/control's test
+#     (dkms-autopkgtest) passes as autopkgtest would run it.
 #
-# Suite contract: `ok N name` / `not ok N name` lines, then `N passed, N failed`;
-# exit status 0 iff nothing failed.  Must run as root (debootstrap, chroot).
+# usage: scripts/test-package.sh [--host-only]
+#   --host-only  steps 1 only (no root file system, no boot): a quick check
+#                of the packaging while working on it
+#
+# Suite contract (tests/shared/results.sh): `ok N name` / `not ok N name`
+# lines, then `N passed, N failed`; exit status 0 iff nothing failed.  The
+# guest is booted by tests/vm/lib/qemu.sh.  Must run as root (debootstrap,
+# chroot).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/pkgtest
 work=$top/build/pkgtest
 MIRROR=${DMEM_MIRROR:-}
+host_only=0
+[ "${1:-}" != --host-only ] || host_only=1
 SUITE=bookworm
 SERIES=6.12
 
+# shellcheck source=tests/shared/results.sh
+. "$top/tests/shared/results.sh"
+# shellcheck source=tests/vm/lib/qemu.sh
+. "$top/tests/vm/lib/qemu.sh"
+
 t_start=$(date +%s)
-n=0
-passed=0
-failed=0
 mounts=()
 
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+ok() { result_ok "$*"; }
+notok() { result_fail "$@"; }
 check() { # check NAME COMMAND...: one test from a command's status
 	local name=$1
 	shift
@@ -43,8 +57,7 @@ elapsed() { echo $(($(date +%s) - $1)); }
 
 finish() {
 	note "wall time: $(elapsed "$t_start") s"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	results_summary
 	exit
 }
 
@@ -53,32 +66,12 @@ bail() {
 	local t
 	note "bailing out: $1"
 	shift
-	for t in "$@"; do notok "$t # prerequisite failed"; done
+	for t in "$@"; do notok "$t" "prerequisite failed"; done
 	finish
 }
 
-# ------------------------------------------------------------- mounts
-mount_add() { # mount_add TARGET MOUNT-ARGS...
-	local target=$1
-	shift
-	mount "$@" "$target" && mounts+=("$target")
-}
-
-umount_all() {
-	local i
-	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-		umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true
-	done
-	mounts=()
-}
-
-chroot_mount() { # chroot_mount ROOT: /proc /sys /dev /dev/pts for apt and dkms
-	local r=$1
-	mount_add "$r/proc" -t proc proc &&
-		mount_add "$r/sys" -t sysfs sysfs &&
-		mount_add "$r/dev" --bind /dev &&
-		mount_add "$r/dev/pts" --bind /dev/pts
-}
+# shellcheck source=scripts/pkgtest/root.sh
+. "$top/scripts/pkgtest/root.sh"
 
 qemu_pid=
 cleanup() {
@@ -88,222 +81,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-in_chroot() { # in_chroot ROOT COMMAND...
-	local r=$1
-	shift
-	LC_ALL=C DEBIAN_FRONTEND=noninteractive INITRD=No \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$r" "$@"
-}
-
-# -------------------------------------------------- the cached base root
-# Host's Debian mirror (the only network there is): URIs of active entries.
-host_uris() {
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p'
-	cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n'
-}
-
-host_mirror() {
-	local m
-	m=$(host_uris | grep -E '/debian/?$' | head -n 1)
-	echo "${m:-http://deb.debian.org/debian}"
-}
-
-host_security_mirror() {
-	local m
-	m=$(host_uris | grep -E '/debian-security/?$' | head -n 1)
-	echo "${m:-http://deb.debian.org/debian-security}"
-}
-
-# Newest Debian 6.12 kernel the archive offers (the one fetch-kernel.sh uses).
-pick_kernel() {
-	local img
-	img=$(apt-cache search --names-only \
-		'^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
-		awk '{print $1}' | sort -V | tail -n 1)
-	img=${img#linux-image-}
-	echo "${img%-unsigned}"
-}
-
-# Everything in this function determines the base root; its text is part of
-# the cache key, so changing it rebuilds the cache.
-build_base() { # build_base DIR KVER
-	local r=$1 kver=$2
-	local debs=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/debs
-	mkdir -p "$cache/apt-archives/partial" "$cache/debootstrap-debs"
-	echo "# step debootstrap $(date +%s)"
-	# A throw-away test root: dpkg without an fsync per file (read by the
-	# dpkg that debootstrap runs in the root, and later by apt's).
-	mkdir -p "$r/etc/dpkg/dpkg.cfg.d"
-	echo force-unsafe-io >"$r/etc/dpkg/dpkg.cfg.d/pkgtest-unsafe-io"
-	nice debootstrap --variant=minbase --cache-dir="$cache/debootstrap-debs" \
-		"$SUITE" "$r" "$MIRROR" || return 1
-	echo "# step configure $(date +%s)"
-	rm -f "$r"/var/cache/apt/archives/*.deb
-	cat >"$r/etc/apt/sources.list" <<-EOT
-		deb $MIRROR $SUITE main
-		deb $MIRROR $SUITE-updates main
-		deb $SECURITY_MIRROR $SUITE-security main
-	EOT
-	printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
-		>"$r/etc/apt/apt.conf.d/90pkgtest"
-	# No daemons in a chroot.
-	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
-	chmod +x "$r/usr/sbin/policy-rc.d"
-	echo pkgtest >"$r/etc/hostname"
-	chroot_mount "$r" || return 1
-	mount_add "$r/var/cache/apt/archives" --bind "$cache/apt-archives" || return 1
-	# Reuse kernel packages fetch-kernel.sh already downloaded.
-	cp -n "$debs"/linux-*"${kver%-amd64}"*.deb "$r/var/cache/apt/archives/" 2>/dev/null
-	in_chroot "$r" apt-get update -q || return 1
-	echo "# step kernel $(date +%s)"
-	# INITRD=No: we boot with our own small initramfs.
-	in_chroot "$r" nice apt-get install -y -q \
-		"linux-image-$kver-unsigned" "linux-headers-$kver" \
-		dkms openssl kmod xz-utils || return 1
-	# dkms needs no more network after this; keep the image small.
-	rm -rf "$r"/var/lib/apt/lists/*_dists_*
-	umount_all
-	echo "# step done $(date +%s)"
-}
-
-base_key() { # base_key KVER
-	{
-		declare -f build_base chroot_mount in_chroot
-		echo "$SUITE $MIRROR $SECURITY_MIRROR $1"
-	} | sha256sum | cut -c1-16
-}
-
-# Sets BASE to a base root with the kernel KVER installed.
-ensure_base() { # ensure_base KVER
-	local kver=$1 key dir
-	key=$(base_key "$kver")
-	dir=$cache/base-$key
-	BASE=$dir
-	BASE_BUILT=
-	if [ -f "$dir/.pkgtest-ok" ]; then
-		return 0
-	fi
-	BASE_BUILT=1
-	rm -rf "$dir.tmp"
-	mkdir -p "$dir.tmp"
-	if ! build_base "$dir.tmp" "$kver" >"$work/base.log" 2>&1; then
-		umount_all
-		return 1
-	fi
-	# Step times, from the markers build_base logs.
-	awk '$1 == "#" && $2 == "step" { if (p) printf "# base %s: %d s\n", p, $4 - t; p = $3; t = $4 }' \
-		"$work/base.log"
-	touch "$dir.tmp/.pkgtest-ok"
-	# Older bases (made by other script versions) go.
-	find "$cache" -maxdepth 1 -name 'base-*' ! -name "base-$key.tmp" \
-		-exec rm -rf {} +
-	mv "$dir.tmp" "$dir"
-}
-
-# ------------------------------------------------------------ the guest
-# A tiny initramfs: busybox, the modules to mount an ext4 /dev/vda, then
-# switch_root into the installed system with our init script.
-make_initrd() { # make_initrd ROOT KVER OUT
-	local r=$1 kver=$2 out=$3 d=$work/initrd m f
-	rm -rf "$d"
-	mkdir -p "$d/bin" "$d/lib" "$d/proc" "$d/sys" "$d/dev" "$d/newroot"
-	cp /bin/busybox "$d/bin/busybox"
-	: >"$d/modules"
-	modprobe -d "$r" -S "$kver" -a --show-depends virtio_blk crc32c_generic ext4 |
-		awk '$1 == "insmod" {print $2}' | while read -r f; do
-		m=$(basename "$f")
-		m=${m%%.ko*}
-		grep -qx "$m" "$d/modules" && continue
-		case "$f" in
-		*.xz) xz -dc "$f" >"$d/lib/$m.ko" ;;
-		*.zst) zstd -qdc "$f" >"$d/lib/$m.ko" ;;
-		*) cp "$f" "$d/lib/$m.ko" ;;
-		esac
-		echo "$m" >>"$d/modules"
-	done
-	cat >"$d/init" <<-'EOT'
-		#!/bin/busybox sh
-		/bin/busybox --install -s /bin
-		mount -t proc proc /proc
-		mount -t sysfs sysfs /sys
-		mount -t devtmpfs devtmpfs /dev
-		for m in $(cat /modules); do
-			insmod /lib/$m.ko || echo "PKGTEST insmod $m failed"
-		done
-		i=0
-		while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		if ! mount -t ext4 -o ro /dev/vda /newroot; then
-			echo "PKGTEST root mount failed"
-			echo b >/proc/sysrq-trigger
-		fi
-		umount /proc /sys /dev
-		exec switch_root /newroot /pkgtest-init
-	EOT
-	chmod +x "$d/init"
-	(cd "$d" && find . | cpio -o -H newc --quiet) >"$out"
-}
-
-# init= of the booted system: what a user does after installing the .deb.
-write_guest_init() { # write_guest_init ROOT
-	cat >"$1/pkgtest-init" <<-'EOT'
-		#!/bin/sh
-		export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-		mount -t proc proc /proc
-		mount -t sysfs sysfs /sys
-		mount -t devtmpfs devtmpfs /dev
-		mount -t cgroup2 cgroup2 /sys/fs/cgroup
-		echo "PKGTEST kernel $(uname -r)"
-		modprobe qxl && echo "PKGTEST qxl loaded"
-		if modprobe dmem_backport; then
-			echo "PKGTEST modprobe ok"
-		else
-			echo "PKGTEST modprobe failed"
-		fi
-		lsmod | grep -q '^dmem_backport ' && echo "PKGTEST lsmod ok"
-		echo "PKGTEST modinfo filename $(modinfo -F filename dmem_backport)"
-		echo "PKGTEST param host $(cat /sys/module/dmem_backport/parameters/host)"
-		for f in /sys/fs/cgroup/dmem.*; do
-			[ -e "$f" ] && echo "PKGTEST file $(basename "$f")"
-		done
-		for f in /sys/fs/cgroup/dmem.capacity /sys/fs/cgroup/dmem.current; do
-			[ -r "$f" ] && sed "s|^|PKGTEST $(basename "$f"): |" "$f"
-		done
-		# What dmemcg-booster does: enable dmem for the children.
-		echo +dmem >/sys/fs/cgroup/cgroup.subtree_control &&
-			echo "PKGTEST +dmem ok"
-		mkdir /sys/fs/cgroup/pkgtest
-		for f in /sys/fs/cgroup/pkgtest/dmem.*; do
-			[ -e "$f" ] && echo "PKGTEST child file $(basename "$f")"
-		done
-		rmdir /sys/fs/cgroup/pkgtest
-		dmesg | grep -i dmem_backport | sed 's/^/PKGTEST dmesg: /'
-		modprobe -r dmem_backport && echo "PKGTEST unload ok"
-		echo "PKGTEST done"
-		echo b >/proc/sysrq-trigger
-	EOT
-	chmod +x "$1/pkgtest-init"
-}
-
-# Run it in the background (&): it execs QEMU so that $! is QEMU (timeout).
-boot_guest() { # boot_guest VMLINUZ INITRD IMAGE LOG
-	exec timeout 600 nice qemu-system-x86_64 -machine q35 -cpu max -accel tcg \
-		-m 1G -smp 1 -nographic -no-reboot -nic none -vga none \
-		-device qxl-vga,vram_size_mb=64 \
-		-drive "file=$3,format=raw,if=virtio,readonly=on" \
-		-kernel "$1" -initrd "$2" \
-		-append "console=ttyS0 panic=-1 root=/dev/vda ro" \
-		</dev/null >"$4" 2>&1
-}
-
 # ------------------------------------------------------------------ main
 mkdir -p "$work" "$cache"
 exec 8>"$cache/.lock"
 flock 8
 
 if [ "$(id -u)" != 0 ]; then
-	notok "test-package runs as root # (debootstrap, chroot, mount)"
+	notok "test-package runs as root" "debootstrap, chroot, mount"
 	finish
 fi
 
@@ -314,8 +98,6 @@ note "version $version (dkms.conf)"
 re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$top/dkms.conf")
 deb_version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 check "debian/changelog version matches dkms.conf" [ "${deb_version%-*}" = "$version" ]
-check "rpm spec takes its version from dkms.conf" \
-	grep -q '^Version:[[:space:]]*%{pkg_version}$' "$top/rpm/dmem-backport-dkms.spec"
 regex_ok() {
 	local k
 	for k in 6.1.0-56-amd64 6.1.192 6.6.0-28.0.0.34.oe2403.x86_64 6.6.84-amd64-desktop \
@@ -332,13 +114,34 @@ grep -q '^AUTOINSTALL="yes"$' "$top/dkms.conf" &&
 	grep -q '^MAKE\[0\]="make KDIR=${kernel_source_dir}' "$top/dkms.conf"
 check "dkms.conf autoinstalls and builds with KDIR=\${kernel_source_dir}" [ $? -eq 0 ]
 
-# -- .deb
+# -- release tarball (make dist)
+tarball=
+if bash "$top/scripts/dist.sh" tarball >"$work/dist.log" 2>&1; then
+	tarball=$top/build/dmem-backport-$version.tar.gz
+fi
+tar_list() { tar -tzf "$1" | sed 's|^[^/]*/||' | grep -v '/$' | LC_ALL=C sort; }
+tarball_contents() {
+	local list spec=dmem-backport-$version/rpm/dmem-backport-dkms.spec
+	[ -n "$tarball" ] || { tail -n 20 "$work/dist.log"; return 1; }
+	list=$(tar_list "$tarball")
+	echo "$list" | grep -qx dkms.conf &&
+		echo "$list" | grep -qx debian/examples/dmem-backport.modprobe.conf &&
+		echo "$list" | grep -qx debian/examples/dmem-backport.modules-load.conf &&
+		echo "$list" | grep -qx debian/tests/control &&
+		! echo "$list" | grep -qE '^(tests|kunit|scripts)/|\.o$|\.ko$|\.spec\.in$' &&
+		grep -q '^Version:[[:space:]]*@VERSION@$' "$top/rpm/dmem-backport-dkms.spec.in" &&
+		tar -xOzf "$tarball" "$spec" | grep -q "^Version:[[:space:]]*$version\$"
+}
+check "make dist: tarball with sources, packaging, examples; its RPM spec carries dkms.conf's version" \
+	tarball_contents
+
+# -- .deb (source and binary packages)
 t=$(date +%s)
 deb=
 if nice bash "$top/scripts/dist.sh" deb >"$work/deb.log" 2>&1; then
 	deb=$(ls "$top/build/deb/dmem-backport-dkms_${version}_all.deb" 2>/dev/null)
 fi
-check "deb builds (dpkg-buildpackage -us -uc -b)" [ -n "$deb" ]
+check "deb builds (dpkg-buildpackage -us -uc: source and binary)" [ -n "$deb" ]
 note "deb build: $(elapsed "$t") s"
 [ -n "$deb" ] || { tail -n 20 "$work/deb.log"; }
 if [ -n "$deb" ]; then
@@ -346,7 +149,7 @@ if [ -n "$deb" ]; then
 		"$top/build/deb/dmem-backport_${version}_amd64.changes" >"$work/lintian.log" 2>&1
 	st=$?
 	grep -v 'running with root privileges' "$work/lintian.log" | sed 's/^/# lintian: /'
-	check "lintian clean (pedantic, with justified overrides)" [ $st -eq 0 ]
+	check "lintian clean on source and binary (pedantic, with justified overrides)" [ $st -eq 0 ]
 	deb_contents() {
 		local list
 		list=$(dpkg-deb -c "$deb" | awk '{print $6}')
@@ -360,17 +163,31 @@ if [ -n "$deb" ]; then
 	}
 	check "deb ships sources, dkms.conf, examples; no tests, objects or /etc" deb_contents
 else
-	notok "lintian clean # no deb"
-	notok "deb contents # no deb"
+	notok "lintian clean" "no deb"
+	notok "deb contents" "no deb"
 fi
+# Debian's convention for DKMS packages: the dkms package's common test.
+autopkgtest_control() {
+	local c=$top/debian/tests/control dsc=$top/build/deb/dmem-backport_$version.dsc
+	[ -f "$c" ] || { note "no debian/tests/control"; return 1; }
+	grep -qx 'Test-Command: /usr/lib/dkms/dkms-autopkgtest' "$c" &&
+		grep -Eq '^Restrictions:.*\<needs-root\>' "$c" &&
+		grep -Eq '^Depends:.*@' "$c" &&
+		# dpkg-source read it: the source package announces the test suite
+		grep -qx 'Testsuite: autopkgtest' "$dsc"
+}
+check "debian/tests/control runs dkms-autopkgtest (needs-root); the .dsc has Testsuite: autopkgtest" \
+	autopkgtest_control
 
 # -- .rpm
 t=$(date +%s)
 rpm=
+srpm=
 if nice bash "$top/scripts/dist.sh" rpm >"$work/rpm.log" 2>&1; then
 	rpm=$(ls "$top/build/rpm/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm 2>/dev/null)
+	srpm=$(ls "$top/build/rpm/SRPMS/dmem-backport-dkms-$version-1"*.src.rpm 2>/dev/null)
 fi
-check "rpm builds (rpmbuild -ba, noarch)" [ -n "$rpm" ]
+check "rpm builds (rpmbuild -ta with the tarball's spec, noarch)" [ -n "$rpm" ]
 note "rpm build: $(elapsed "$t") s"
 [ -n "$rpm" ] || { tail -n 20 "$work/rpm.log"; }
 if [ -n "$rpm" ]; then
@@ -385,8 +202,67 @@ if [ -n "$rpm" ]; then
 	}
 	check "rpm ships sources and dkms.conf, requires dkms, no tests" rpm_contents
 else
-	notok "rpm contents # no rpm"
+	notok "rpm contents" "no rpm"
 fi
+# What COPR, OBS and openEuler's build system do with a source RPM.
+srpm_rebuild() {
+	local d=$work/rpm-rebuild
+	[ -n "$srpm" ] || return 1
+	rm -rf "$d"
+	rpmbuild --rebuild --define "_topdir $d" "$srpm" >"$work/rpm-rebuild.log" 2>&1 ||
+		{ grep -iE 'error' "$work/rpm-rebuild.log" | head -n 5 | sed 's/^/# /'; return 1; }
+	[ "$(rpm -qp --qf '%{VERSION}' "$d/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm)" = "$version" ]
+}
+check "source RPM rebuilds on its own (rpmbuild --rebuild, no --define)" srpm_rebuild
+if command -v rpmlint >/dev/null; then
+	rpmlint_clean() {
+		[ -n "$rpm" ] && [ -n "$srpm" ] || return 1
+		rpmlint -c "$top/rpm/rpmlint.toml" "$rpm" "$srpm" >"$work/rpmlint.log" 2>&1
+		local st=$?
+		grep -E '^[^ ]+: [EW]: |errors, .* warnings' "$work/rpmlint.log" | sed 's/^/# rpmlint: /'
+		[ $st -eq 0 ] && grep -q ' 0 errors, 0 warnings' "$work/rpmlint.log"
+	}
+	check "rpmlint clean (rpm/rpmlint.toml: Fedora's policy, DKMS sources in /usr/src)" rpmlint_clean
+else
+	result_skip "rpmlint clean" "rpmlint not installed"
+fi
+
+# -- the same from a snapshot without .git (a downloaded archive)
+t=$(date +%s)
+snap=$work/snapshot/dmem-backport
+snapshot() {
+	rm -rf "$work/snapshot"
+	mkdir -p "$snap"
+	if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
+		# what `git archive` of this work tree, committed, would hold
+		(cd "$top" && git ls-files --cached --others --exclude-standard |
+			while read -r f; do [ -f "$f" ] && echo "$f"; done | tar -cf - -T -) |
+			tar -xf - -C "$snap"
+	else
+		tar -C "$top" --exclude=./build -cf - . | tar -xf - -C "$snap"
+	fi
+	# What an in-tree module build leaves (.gitignore): never packaged.
+	touch "$snap/dmem_backport.ko" "$snap/dmem_backport.mod" "$snap/dmem_backport.mod.c" \
+		"$snap/.dmem_backport.ko.cmd" "$snap/src/dmem_core.o" "$snap/src/.dmem_core.o.cmd" \
+		"$snap/Module.symvers" "$snap/modules.order"
+	# Inside $top's git work tree, but no repository of its own.
+	[ ! -e "$snap/.git" ] && make -C "$snap" dist deb rpm
+}
+snapshot >"$work/snapshot.log" 2>&1
+snap_tar=$snap/build/dmem-backport-$version.tar.gz
+same_files() {
+	[ -f "$snap_tar" ] && [ -n "$tarball" ] || return 1
+	diff <(tar_list "$tarball") <(tar_list "$snap_tar") | sed 's/^/# /'
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+}
+check "snapshot without .git: make dist packs the same files as in git (no build outputs)" same_files
+snap_packages() {
+	ls "$snap/build/deb/dmem-backport-dkms_${version}_all.deb" \
+		"$snap/build/rpm/RPMS/noarch/dmem-backport-dkms-$version-1"*.noarch.rpm >/dev/null
+}
+check "snapshot without .git: make deb and make rpm build" snap_packages
+[ "$RESULTS_FAILED" -eq 0 ] || tail -n 15 "$work/snapshot.log" | sed 's/^/# snapshot: /'
+note "snapshot builds: $(elapsed "$t") s"
 
 # -- the installed system
 REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
@@ -399,8 +275,10 @@ REST=("base Debian $SUITE root with a $SERIES kernel, headers and dkms"
 	"guest: dmem.* files in /sys/fs/cgroup (root, and a child after +dmem)"
 	"guest: no kernel warnings"
 	"apt purge removes the module and the dkms registration"
-	"rpm scriptlets: install, upgrade (\$1=2, then old %preun \$1=1), erase")
-[ -n "$deb" ] && [ -n "$rpm" ] || bail "packages did not build" "${REST[@]}"
+	"rpm scriptlets: install, upgrade (\$1=2, then old %preun \$1=1), erase"
+	"autopkgtest: debian/tests/control's Test-Command (dkms-autopkgtest) passes")
+[ $host_only = 0 ] || finish
+[ -n "$deb" ] && [ -n "$rpm" ] && [ -n "$tarball" ] || bail "packages did not build" "${REST[@]}"
 
 MIRROR=${MIRROR:-$(host_mirror)}
 SECURITY_MIRROR=$(host_security_mirror)
@@ -567,6 +445,40 @@ rpm_scriptlets >"$work/rpm-scriptlets.log" 2>&1
 rpm_st=$?
 note "rpm scriptlets: $(elapsed "$t") s"
 
+# debian/tests/control's test, run as autopkgtest runs it: the Depends
+# available (here from a local repository: the chroot has no network),
+# then the Test-Command as root in the unpacked source package.  The
+# dkms-autopkgtest it names purges and installs the package itself (with
+# DKMS's autoinstall off), then builds and installs the module for every
+# kernel with headers: so "@" is not installed first, which would build
+# the module once more for nothing.
+t=$(date +%s)
+autopkgtest_debs=${DMEM_CACHE:-$HOME/.cache/dmem-backport}/autopkgtest-debs
+run_autopkgtest() {
+	local repo=/srv/pkgtest-repo src=/srv/pkgtest-src cmd
+	cmd=$(sed -n 's/^Test-Command:[[:space:]]*//p' "$top/debian/tests/control" 2>/dev/null)
+	[ -n "$cmd" ] || { echo "# no Test-Command"; return 1; }
+	# With no package argument the test reads debian/control with
+	# grep-dctrl, which it would install from the archive.
+	mkdir -p "$autopkgtest_debs" "$root$repo" "$root$src"
+	ls "$autopkgtest_debs"/dctrl-tools_*.deb >/dev/null 2>&1 ||
+		(cd "$autopkgtest_debs" && apt-get download -q -o APT::Sandbox::User=root dctrl-tools) ||
+		return 1
+	cp "$deb" "$autopkgtest_debs"/dctrl-tools_*.deb "$root$repo/" &&
+		(cd "$root$repo" && dpkg-scanpackages . /dev/null >Packages) || return 1
+	echo "deb [trusted=yes] file:$repo ./" >"$root/etc/apt/sources.list.d/pkgtest-local.list"
+	mountpoint -q "$root/proc" || chroot_mount "$root" || return 1
+	in_chroot "$root" apt-get update -q -o Dir::Etc::SourceList=/dev/null || return 1
+	in_chroot "$root" apt-get install -y -q dkms || return 1
+	tar -C "$root$src" -xzf "$tarball" || return 1
+	in_chroot "$root" env AUTOPKGTEST_TMP=/tmp AUTOPKGTEST_ARTIFACTS=/tmp \
+		sh -c "cd $src/dmem-backport-$version && $cmd" || return 1
+}
+run_autopkgtest >"$work/autopkgtest.log" 2>&1
+autopkgtest_st=$?
+grep -q "^I: PASS $kver\$" "$work/autopkgtest.log" || autopkgtest_st=1
+note "autopkgtest: $(elapsed "$t") s"
+
 if [ -n "$booted" ]; then
 	wait "$qemu_pid"
 	qemu_pid=
@@ -594,7 +506,7 @@ no_warnings() {
 		! grep -aE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log"
 }
 check "${REST[4]}" no_warnings
-[ "$failed" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
+[ "$RESULTS_FAILED" -eq 0 ] || tail -n 40 "$log" | sed 's/^/# console: /'
 REST=("${REST[@]:5}")
 
 grep '^# ' "$work/purge-check.log"
@@ -603,6 +515,9 @@ check "${REST[0]}" [ $purge_st -eq 0 ]
 grep '^# ' "$work/rpm-scriptlets.log"
 [ $rpm_st -eq 0 ] || grep -v readelf "$work/rpm-scriptlets.log" | tail -n 20
 check "${REST[1]}" [ $rpm_st -eq 0 ]
+grep -E '^I: (PASS|FAIL|SKIP)|^E: |^# ' "$work/autopkgtest.log" | sed 's/^\([^#]\)/# autopkgtest: \1/'
+[ $autopkgtest_st -eq 0 ] || tail -n 20 "$work/autopkgtest.log"
+check "${REST[2]}" [ $autopkgtest_st -eq 0 ]
 
 umount_all
 rm -rf "$work/upper" "$work/ovl" "$work/root" "$work/initrd"

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """Parse one serial log of a test-guest boot (see tests/vm/guest/init).
 
-usage: parse_log.py LOG SERIES FIRST_NUMBER SEGDIR TEST...
+usage: parse_log.py LOG SERIES SEGDIR TEST...
 
-Prints one line per test that started in this boot:
-    ok N <series>/<test>            or   not ok N <series>/<test> (reason)
+Prints one verdict per test that started in this boot, unnumbered (run.sh
+numbers and counts them with tests/shared/results.sh):
+    ok <series>/<test>   ok <series>/<test> # SKIP   not ok <series>/<test> (reason)
 followed (for failures) by `# ` diagnostic lines.  Writes each test's
 part of the log to SEGDIR/<test>.log.  The last line printed is
-    @@ <passed> <failed> <skipped> <next-number> <not-started tests...>
+    @@ <not-started tests...>
 for run.sh, which boots again for tests that did not start.
 """
 import os
@@ -25,9 +26,8 @@ RESULT = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
 
 
 def main():
-    log, series, first, segdir = sys.argv[1:5]
-    tests = sys.argv[5:]
-    n = int(first)
+    log, series, segdir = sys.argv[1:4]
+    tests = sys.argv[4:]
     with open(log, "rb") as f:
         lines = [l.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
                  for l in f]
@@ -39,7 +39,6 @@ def main():
     alldone = [i for i, l in enumerate(lines) if MARK + " ALLDONE" in l]
     end_of = alldone[0] if alldone else len(lines)
 
-    passed = failed = skipped = 0
     started = set()
     os.makedirs(segdir, exist_ok=True)
     # Reports printed before the first test (boot, module probing) count
@@ -75,20 +74,16 @@ def main():
             reasons.append("no result line")
         name_s = "%s/%s" % (series, name)
         if reasons:
-            failed += 1
-            print("not ok %d %s (%s)" % (n, name_s, "; ".join(reasons)))
+            print("not ok %s (%s)" % (name_s, "; ".join(reasons)))
             for m in nots:
                 print("#   %s" % m.group(0))
             print("# ---- last lines of %s/%s.log" % (segdir, name))
             for l in seg[-40:]:
                 print("# | " + l)
         elif not oks:
-            skipped += 1
-            print("ok %d %s # SKIP" % (n, name_s))
+            print("ok %s # SKIP" % name_s)
         else:
-            passed += 1
-            print("ok %d %s" % (n, name_s))
-        n += 1
+            print("ok %s" % name_s)
 
     not_started = [t for t in tests if t not in started]
     if not_started and not begins:
@@ -98,14 +93,12 @@ def main():
             else "guest crashed before the test started" if booted \
             else "guest did not boot"
         for t in not_started:
-            failed += 1
-            print("not ok %d %s/%s (%s)" % (n, series, t, reason))
-            n += 1
+            print("not ok %s/%s (%s)" % (series, t, reason))
         print("# ---- last lines of %s" % log)
         for l in lines[-40:]:
             print("# | " + l)
         not_started = []
-    print("@@ %d %d %d %d %s" % (passed, failed, skipped, n, " ".join(not_started)))
+    print("@@ %s" % " ".join(not_started))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
 # usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
-#                        [--isolate] [--file PATH] [--show]
+#                        [--isolate] [--file PATH] [--show] [--icount]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
 #   --all         every test whose "# kernels:" header includes the series
@@ -14,6 +14,11 @@
 #                 that crashes the guest fails and the rest run in a new boot)
 #   --file PATH   run a guest script from anywhere (e.g. the demo)
 #   --show        print each test's own output (not the kernel's) as it ran
+#   --icount      boot with QEMU's deterministic virtual clock
+#                 (-icount shift=0,sleep=off: guest time is instructions
+#                 executed, idle time skipped), for measurements (make bench);
+#                 the wall-clock budget of a boot is ICOUNT_BUDGET_SCALE
+#                 (default 6) times the usual one
 #   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
 #                 lockdep, UBSAN, ...; its built-in KUnit suites are
 #                 skipped with kunit.enable=0); tests see series 6.12
@@ -28,7 +33,9 @@
 # (<id> names the checkout, so worktrees never clobber each other), the
 # static guest programs from tests/vm/guest/*.c, an initramfs (busybox +
 # the qxl/TTM modules of the Debian image, cached), boots QEMU and reports
-# `ok N <series>/<test>` lines and `N passed, N failed`.  Serial logs:
+# `ok N <series>/<test>` lines and `N passed, N failed`.  QEMU and the
+# initramfs come from tests/vm/lib/qemu.sh (shared with scripts/test-package.sh).
+# Serial logs:
 # <build dir>/logs/ (boot-*.log whole boots, <test>.log per test).
 set -euo pipefail
 
@@ -36,7 +43,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 
-series="" smp=1 all=0 isolate=0 show=0
+# shellcheck source=tests/vm/lib/qemu.sh
+. "$here/lib/qemu.sh"
+# shellcheck source=tests/shared/results.sh
+. "$repo/tests/shared/results.sh"
+
+series="" smp=1 all=0 isolate=0 show=0 icount=
 tests=()
 declare -A tpath=()
 while [ $# -gt 0 ]; do
@@ -46,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--all) all=1; shift ;;
 	--isolate) isolate=1; shift ;;
 	--show) show=1; shift ;;
+	--icount) icount=1; shift ;;
 	--file)
 		t=$(basename "$2" .sh)
 		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -136,9 +149,8 @@ rsync -rl --checksum --delete \
 	"$repo/" "$mod/"
 if ! nice make -s -C "$KDIR" M="$mod" -j2 modules >"$work/module-build.log" 2>&1; then
 	cat "$work/module-build.log" >&2
-	n=1
-	for t in "${sel[@]}"; do echo "not ok $n $series/$t (module build failed)"; n=$((n + 1)); done
-	echo "0 passed, ${#sel[@]} failed"
+	for t in "${sel[@]}"; do result_fail "$series/$t" "module build failed"; done
+	results_summary || true
 	exit 1
 fi
 
@@ -166,41 +178,7 @@ done
 
 # ------------------------------------------------------------ initramfs
 # Base (cached per kernel): busybox and the qxl/TTM module stack.
-bb=/bin/busybox
-base_key=$( { echo "base v1 $KVER${BUILD_ID:+ $BUILD_ID}"; sha256sum "$bb"; } | sha256sum | cut -c1-12)
-base="$cache/initramfs/base-$KVER-$base_key.cpio"
-if [ ! -s "$base" ]; then
-	mkdir -p "$cache/initramfs"
-	exec 7>"$cache/initramfs/.lock"
-	flock 7
-	if [ ! -s "$base" ]; then
-		log "building base initramfs for $KVER"
-		if [ ! -s "$ROOT/lib/modules/$KVER/modules.dep" ]; then
-			depmod -b "$ROOT" "$KVER"
-		fi
-		tmp=$(mktemp -d)
-		mkdir -p "$tmp/bin" "$tmp/lib/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" \
-			"$tmp/tmp" "$tmp/run" "$tmp/etc" "$tmp/root"
-		cp "$bb" "$tmp/bin/busybox"
-		: >"$tmp/lib/mods/order"
-		modprobe -d "$ROOT" -S "$KVER" --show-depends qxl |
-		while read -r kind path args; do
-			[ "$kind" = insmod ] || continue
-			name=$(basename "$path")
-			case "$name" in
-			*.ko.xz) xz -dc "$path" >"$tmp/lib/mods/${name%.xz}"; name=${name%.xz} ;;
-			*.ko.zst) zstd -qdc "$path" >"$tmp/lib/mods/${name%.zst}"; name=${name%.zst} ;;
-			*) cp "$path" "$tmp/lib/mods/$name" ;;
-			esac
-			echo "$name $args" >>"$tmp/lib/mods/order"
-		done
-		grep -q '^qxl.ko' "$tmp/lib/mods/order" || { log "qxl module not found"; exit 1; }
-		(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$base.tmp"
-		mv "$base.tmp" "$base"
-		rm -rf "$tmp"
-	fi
-	exec 7>&-
-fi
+base=$(qemu_base_initramfs "$ROOT" "$KVER" qxl) || { log "base initramfs failed"; exit 1; }
 
 # Overlay (every run): init, our module, programs, helpers, tests.
 ovl="$work/overlay"
@@ -223,7 +201,7 @@ for t in "${sel[@]}"; do
 	fi
 done
 echo "$gseries" >"$ovl/dmem/series"
-(cd "$ovl" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/overlay.cpio"
+qemu_cpio "$ovl" "$work/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
 for t in "${sel[@]}"; do
@@ -242,30 +220,43 @@ boot() { # boot NUMBER TEST...
 		to=$(header "${tpath[$t]}" timeout)
 		budget=$((budget + ${to:-180} * tscale + 30))
 	done
-	(cd "$lst" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/list.cpio"
+	# --icount: the guest's clock (its "# timeout:") counts instructions,
+	# not wall time; TCG ran one such guest second in ~5 wall seconds on a
+	# loaded host.  The wall-clock budget only stops a hung QEMU.
+	[ -z "$icount" ] || budget=$((budget * ${ICOUNT_BUDGET_SCALE:-6}))
+	qemu_cpio "$lst" "$work/list.cpio"
 	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
 	rm -rf "$lst"
 	log "boot $nb: $* (smp $smp, up to $budget s)"
-	# thread=single: with one host thread per vCPU (MTTCG), a vCPU was seen
-	# to keep executing a stale INT3 of a kernel text patch (ftrace
-	# (un)registration while another vCPU runs through the patched site):
-	# the kernel's INT3 handler finds the byte already restored and sends
-	# it back to the same address, forever (soft lockup), or oopses.  Real
-	# CPUs serialise on the kernel's sync IPIs; round-robin TCG does too.
-	timeout -k 10 "$budget" qemu-system-x86_64 \
-		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp "$smp" \
-		-display none -monitor none -serial stdio -no-reboot -nic none \
-		-vga none -device qxl-vga,vram_size_mb=64 \
-		-kernel "$VMLINUZ" -initrd "$work/initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" \
-		</dev/null >"$logs/boot-$nb.log" 2>&1 || true
+	qemu_boot --kernel "$VMLINUZ" --initrd "$work/initrd" --smp "$smp" \
+		--timeout "$budget" --log "$logs/boot-$nb.log" ${icount:+--icount} \
+		--append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" ||
+		true
 }
 
-n=1 passed=0 failed=0 nskipped=0
-for t in "${skipped[@]}"; do
-	echo "ok $n $series/$t # SKIP not for $series"
-	n=$((n + 1)) nskipped=$((nskipped + 1))
-done
+# parse_log.py's verdicts, numbered and counted by tests/shared/results.sh;
+# prints the other lines (diagnostics) as they are, sets "rest" to the
+# tests that did not start.
+count_verdicts() {
+	local line l name
+	rest=
+	while IFS= read -r line; do
+		case "$line" in
+		"@@ "*) rest=${line#@@ } ;;
+		"not ok "*)
+			l=${line#not ok }
+			name=${l%% *}
+			l=${l#"$name" (}
+			result_fail "$name" "${l%)}"
+			;;
+		"ok "*" # SKIP") l=${line#ok }; result_skip "${l%% *}" "" ;;
+		"ok "*) result_ok "${line#ok }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
+}
+
+for t in "${skipped[@]}"; do result_skip "$series/$t" "not for $series"; done
 rm -f "$logs"/*.log
 todo=("${sel[@]}")
 nb=0
@@ -284,16 +275,14 @@ while [ ${#todo[@]} -gt 0 ]; do
 	start=$(date +%s)
 	boot "$nb" "${batch[@]}"
 	log "boot $nb took $(($(date +%s) - start)) s, log $logs/boot-$nb.log"
-	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$n" "$logs" "${batch[@]}")
+	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$logs" "${batch[@]}")
 	if [ $show = 1 ]; then
 		for t in "${batch[@]}"; do
 			[ -f "$logs/$t.log" ] || continue
 			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
 		done
 	fi
-	printf '%s\n' "$out" | grep -v '^@@ ' || true
-	read -r _ p f s n rest <<<"$(printf '%s\n' "$out" | grep '^@@ ')"
-	passed=$((passed + p)) failed=$((failed + f)) nskipped=$((nskipped + s))
+	count_verdicts <<<"$out"
 	left=()
 	for t in $rest; do left+=("$t"); done
 	if [ $isolate = 1 ]; then
@@ -303,6 +292,5 @@ while [ ${#todo[@]} -gt 0 ]; do
 		todo=("${left[@]}" "${todo[@]:${#batch[@]}}")
 	fi
 done
-[ $failed -eq 0 ] || log "serial logs: $logs"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
+results_summary
