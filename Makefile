@@ -51,7 +51,8 @@ obj-m := dmem_backport.o
 dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
-		   src/compat/hook.o \
+		   src/hook/hook.o \
+		   src/hook/hooks.o \
 		   src/compat/ttm_compat.o \
 		   src/ttm_dmem.o \
 		   src/ttm_dmem_evict.o
