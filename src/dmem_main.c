@@ -18,7 +18,7 @@
 
 #include "dmem_core.h"
 #include "dmem_cgroupfs.h"
-#include "dmem_ttm.h"
+#include "ttm/init.h"
 #include "hook/hook.h"
 #include "compat/native_dmem.h"
 

@@ -28,17 +28,18 @@
  * dmem.max: it may only evict inside the limited subtree (as upstream,
  * where an uncharged buffer is outside every pool).
  *
- * Aggressive protection (7.3) is driven from ttm_dmem.c: while it runs the
- * first pass up to the VRAM placement ("probing"), an eviction of VRAM is
- * refused outright, limited to unprotected buffers (no retry ignoring
- * low), or run as usual, as dmem_alloc_evict_before_fallback() said for
- * the allocating cgroup.
+ * Aggressive protection (7.3) is driven from src/ttm/probe.c: while it
+ * runs the first pass up to the VRAM placement ("probing"), an eviction of
+ * VRAM is refused outright, limited to unprotected buffers (no retry
+ * ignoring low), or run as usual, as dmem_alloc_evict_before_fallback()
+ * said for the allocating cgroup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 
-#include "ttm_dmem.h"
+#include "ttm/context.h"
+#include "ttm/charge_map.h"
 #include "hook/hook.h"
 
 DMEM_HOOK_DEFINE(ttm_bo_eviction_valuable, "ttm:ttm_bo_eviction_valuable",

@@ -15,15 +15,15 @@
  */
 
 /* undo (uncharge, region removal) and allocation scopes */
-DMEM_HOOK_ROW(TTM_TRACK, ttm_resource_fini)		/* src/ttm_dmem.c */
-DMEM_HOOK_ROW(TTM_TRACK, ttm_device_fini)		/* src/ttm_dmem.c */
-DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_validate)		/* src/ttm_dmem.c */
-DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_mem_space)		/* src/ttm_dmem.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_resource_fini)		/* src/ttm/charge.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_device_fini)		/* src/ttm/regions.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_validate)		/* src/ttm/probe.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_mem_space)		/* src/ttm/probe.c */
 /* protection-aware eviction */
 DMEM_HOOK_ROW(TTM_EVICT, ttm_bo_eviction_valuable)	/* src/ttm_dmem_evict.c */
 DMEM_HOOK_ROW(TTM_EVICT, ttm_evict)			/* src/ttm_dmem_evict.c */
 /* the load-time walk over the TTM devices present (temporary) */
-DMEM_HOOK_ROW(TTM_WALK, ttm_global_swapout)		/* src/compat/ttm_compat.c */
-DMEM_HOOK_ROW(TTM_WALK, ttm_enum_device)		/* src/compat/ttm_compat.c */
+DMEM_HOOK_ROW(TTM_WALK, ttm_global_swapout)		/* src/ttm/device_walk.c */
+DMEM_HOOK_ROW(TTM_WALK, ttm_enum_device)		/* src/ttm/device_walk.c */
 /* the charge, last of all */
-DMEM_HOOK_ROW(TTM_CHARGE, ttm_resource_alloc)		/* src/ttm_dmem.c */
+DMEM_HOOK_ROW(TTM_CHARGE, ttm_resource_alloc)		/* src/ttm/charge.c */

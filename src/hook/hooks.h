@@ -19,7 +19,7 @@
  *    charged;
  *  - TTM_EVICT: the protection-aware eviction;
  *  - TTM_WALK: installed only for the duration of the load-time walk over
- *    the TTM devices present (src/compat/ttm_compat.c), then removed;
+ *    the TTM devices present (src/ttm/device_walk.c), then removed;
  *  - TTM_CHARGE: ttm_resource_alloc(), the charge, last of all: nothing
  *    is charged until every hook that frees, evicts or removes a charged
  *    thing is in place (a failed install has nothing to undo but hooks).

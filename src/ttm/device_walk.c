@@ -14,7 +14,7 @@
  * IBT: ttm_global_swapout() is called through a stub of ours that the
  * hook layer redirects into it; our redirection returns into our own
  * function.  Both are ftrace IP rewrites (RET, not an indirect call), both
- * done by the hook layer (src/compat/hook.c), the only user of ftrace.
+ * done by the hook layer (src/hook/hook.c), the only user of ftrace.
  *
  * ttm_glob race: once the last TTM device is gone, ttm_global_release()
  * zeroes ttm_glob (device_list included, under ttm_global_mutex, which we
@@ -31,7 +31,7 @@
 #include <drm/drm_device.h>
 #include <drm/drm_vma_manager.h>
 
-#include "compat/ttm_compat.h"
+#include "ttm/regions.h"
 #include "hook/hooks.h"
 
 static struct task_struct *dmem_ttm_enum_task;
@@ -91,22 +91,9 @@ static void dmem_ttm_placeholder_fini(void)
 	drm_vma_offset_manager_destroy(&dmem_ttm_placeholder_vma);
 }
 
-/**
- * ttm_compat_enum_devices() - call @fn for every TTM device.
- * @fn: callback, runs under ttm_global_mutex (must not take locks that
- *	are held while calling into TTM device init/fini)
- * @arg: passed to @fn
- *
- * A device on the list whose manager 0 has use_tt set (every device: the
- * system manager) is visited at least once; @fn may see a device twice.
- * Our placeholder device is on the list during the walk (it has no VRAM
- * manager).
- *
- * Return: 0, or a negative error if the walk could not be set up (printed
- * once).
- */
-int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
-			    void *arg)
+/* Documented in src/ttm/regions.h. */
+int dmem_ttm_walk_devices(void (*fn)(struct ttm_device *bdev, void *arg),
+			  void *arg)
 {
 	struct ttm_operation_ctx octx = { .interruptible = false };
 	int ret;
