@@ -57,6 +57,7 @@ dmem_backport-y := src/dmem_core.o \
 		   src/ttm/charge_map.o \
 		   src/ttm/context.o \
 		   src/ttm/device_walk.o \
+		   src/ttm/dmem_charge.o \
 		   src/ttm/init.o \
 		   src/ttm/probe.o \
 		   src/ttm/regions.o \

@@ -78,7 +78,7 @@ struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res)
 {
 	struct dmem_ttm_charge *c = dmem_ttm_charge_find_locked(res);
 
-	return c ? c->pool : NULL;
+	return c ? c->charge.pool : NULL;
 }
 
 void dmem_ttm_track(struct dmem_ttm_charge *c)
