@@ -52,9 +52,17 @@ include $(src)/src/core.mk
 dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
-		   src/compat/hook.o \
-		   src/compat/ttm_compat.o \
-		   src/ttm_dmem.o \
+		   src/hook/hook.o \
+		   src/hook/hooks.o \
+		   src/compat/ttm_evict_compat.o \
+		   src/ttm/charge.o \
+		   src/ttm/charge_map.o \
+		   src/ttm/context.o \
+		   src/ttm/device_walk.o \
+		   src/ttm/dmem_charge.o \
+		   src/ttm/init.o \
+		   src/ttm/probe.o \
+		   src/ttm/regions.o \
 		   src/ttm_dmem_evict.o
 
 ccflags-y += -I$(src)/include -I$(src)/src
