@@ -19,7 +19,7 @@ pkgs=(
 	# fuzzing (tests/user)
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	# packaging
-	dkms dh-dkms debhelper dpkg-dev fakeroot rpm rpm2cpio debootstrap lintian
+	dkms dh-dkms debhelper dpkg-dev fakeroot rpm rpm2cpio debootstrap lintian rpmlint
 	e2fsprogs openssl
 )
 
