@@ -49,6 +49,7 @@ endif
 obj-m := dmem_backport.o
 
 dmem_backport-y := src/dmem_core.o \
+		   src/dmem_files.o \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
 		   src/compat/hook.o \

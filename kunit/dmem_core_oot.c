@@ -6,3 +6,4 @@
  * instead (kunit/kunit.files).
  */
 #include "../src/dmem_core.c"
+#include "../src/dmem_files.c"

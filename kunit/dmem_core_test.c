@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dmem_core.h"
+#include "dmem_files.h"
 #include "dmem_decision_cases.h"
 
 #define MB (1024ULL * 1024)

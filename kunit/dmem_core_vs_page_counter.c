@@ -38,7 +38,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dmem_core.h"
+#include "dmem_files.h"
 #include "dmem_core_whitebox.h"
 
 #define DIFF_NODES_MAX		48

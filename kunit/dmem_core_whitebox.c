@@ -7,6 +7,7 @@
  * module; nothing here is built into dmem_backport.ko.
  */
 #include "../src/dmem_core.c"
+#include "../src/dmem_files.c"
 #include "dmem_core_whitebox.h"
 
 void dmem_kunit_charge_levels(struct dmem_pool *pool, u64 size,

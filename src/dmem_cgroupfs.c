@@ -55,6 +55,7 @@
 #include <linux/workqueue.h>
 
 #include "dmem_cgroupfs.h"
+#include "dmem_files.h"
 #include "compat/hook.h"
 
 static char *host = "memory";

@@ -132,7 +132,7 @@ void dmem_cg_put(struct dmem_cg *cg)
 
 /* ---- regions ----------------------------------------------------------- */
 
-static void dmem_region_put(struct dmem_region *region)
+void dmem_region_put(struct dmem_region *region)
 {
 	if (refcount_dec_and_test(&region->ref))
 		kfree_rcu(region, rcu);
@@ -475,8 +475,8 @@ static void dmem_pool_release_unlinked(struct list_head *list)
 }
 
 /* Caller holds rcu_read_lock() or dmem_lock. */
-static struct dmem_pool *dmem_pool_lookup(struct dmem_cg *cg,
-					  struct dmem_region *region)
+struct dmem_pool *dmem_pool_lookup(struct dmem_cg *cg,
+				   struct dmem_region *region)
 {
 	struct dmem_pool *pool;
 
@@ -1160,8 +1160,83 @@ enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool)
 	return DMEM_ALLOC_EVICT_NONE;
 }
 
-#include "dmem_files.c"
+/* ---- services for the dmem.* file table (src/dmem_files.c) ----------- */
 
+void dmem_walk_regions(void (*fn)(struct dmem_region *region, void *arg),
+		       void *arg)
+{
+	struct dmem_region *region;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(region, &dmem_regions, node)
+		fn(region, arg);
+	rcu_read_unlock();
+}
+
+struct dmem_region *dmem_region_get_by_name(const char *name, size_t len)
+{
+	struct dmem_region *region;
+
+	rcu_read_lock();
+	region = dmem_region_lookup(name, len);
+	if (region && !refcount_inc_not_zero(&region->ref))
+		region = NULL;
+	rcu_read_unlock();
+	return region;
+}
+
+u64 dmem_pool_value(const struct dmem_pool *pool, enum dmem_pool_value value)
+{
+	switch (value) {
+	case DMEM_POOL_CURRENT:
+		return atomic64_read(&pool->usage);
+	case DMEM_POOL_MIN:
+		return READ_ONCE(pool->min);
+	case DMEM_POOL_LOW:
+		return READ_ONCE(pool->low);
+	case DMEM_POOL_MAX:
+		return READ_ONCE(pool->max);
+	case DMEM_POOL_PEAK:
+		return atomic64_read(&pool->peak);
+	}
+	return 0;
+}
+
+static void dmem_pool_set_limit(struct dmem_pool *pool,
+				enum dmem_pool_value limit, u64 value)
+{
+	switch (limit) {
+	case DMEM_POOL_MIN:
+		dmem_pool_set_min(pool, value);
+		break;
+	case DMEM_POOL_LOW:
+		dmem_pool_set_low(pool, value);
+		break;
+	case DMEM_POOL_MAX:
+		dmem_pool_set_max(pool, value);
+		break;
+	default:
+		break;
+	}
+}
+
+int dmem_apply_limits(enum dmem_pool_value limit,
+		      const struct dmem_limit_req *reqs, size_t n)
+{
+	size_t i;
+
+	spin_lock(&dmem_lock);
+	for (i = 0; i < n; i++) {
+		if (reqs[i].region->unregistered) {
+			spin_unlock(&dmem_lock);
+			return -ENODEV;
+		}
+	}
+	for (i = 0; i < n; i++)
+		dmem_pool_set_limit(reqs[i].pool, limit, reqs[i].value);
+	spin_unlock(&dmem_lock);
+	return 0;
+}
 
 void dmem_core_exit(void)
 {

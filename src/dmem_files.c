@@ -1,70 +1,139 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmem-backport: the dmem.* files of the pure core.
+ * dmem-backport: the dmem.* files of the pure core, one table.
+ *
+ * dmem_file_types[] says, for every dmem.* file, where it exists, what it
+ * shows and how a write is applied (see include/dmem_files.h); the show
+ * and write operations of the rows, the limit value parser and the two
+ * entry points the glue and the tests use (dmem_show(),
+ * dmem_write_limits()) live here.  Only the core API (include/dmem_core.h)
+ * is used: no kernel-version knowledge, built into the module and into
+ * the userspace tests alike.
  */
+#include "dmem_files.h"
 
-/* ---- dmem.* files ------------------------------------------------------ */
+static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
+			      struct dmem_printer *p);
+static int dmem_write_region_limits(struct dmem_cg *cg, enum dmem_file file,
+				    const char *buf, size_t len);
+
+const struct dmem_file_type dmem_file_types[DMEM_FILE_COUNT] = {
+	[DMEM_FILE_CAPACITY] = {
+		.name = "dmem.capacity",
+		.where = DMEM_FILE_ROOT_ONLY,
+		.source = DMEM_FILE_SRC_CAPACITY,
+		.show = dmem_show_regions,
+	},
+	[DMEM_FILE_CURRENT] = {
+		.name = "dmem.current",
+		.where = DMEM_FILE_EVERYWHERE,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_CURRENT,
+		.show = dmem_show_regions,
+	},
+	[DMEM_FILE_MIN] = {
+		.name = "dmem.min",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_MIN,
+		.show = dmem_show_regions,
+		.write = dmem_write_region_limits,
+	},
+	[DMEM_FILE_LOW] = {
+		.name = "dmem.low",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_LOW,
+		.show = dmem_show_regions,
+		.write = dmem_write_region_limits,
+	},
+	[DMEM_FILE_MAX] = {
+		.name = "dmem.max",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_MAX,
+		.dflt = DMEM_COUNTER_MAX,
+		.show = dmem_show_regions,
+		.write = dmem_write_region_limits,
+	},
+	[DMEM_FILE_PEAK] = {
+		.name = "dmem.peak",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_PEAK,
+		.show = dmem_show_regions,
+	},
+};
+
+/* ---- reading ------------------------------------------------------------ */
 
 u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file)
 {
-	switch (file) {
-	case DMEM_FILE_CAPACITY:
-		return pool->region->size;
-	case DMEM_FILE_CURRENT:
-		return atomic64_read(&pool->usage);
-	case DMEM_FILE_MIN:
-		return READ_ONCE(pool->min);
-	case DMEM_FILE_LOW:
-		return READ_ONCE(pool->low);
-	case DMEM_FILE_MAX:
-		return READ_ONCE(pool->max);
-	case DMEM_FILE_PEAK:
-		return atomic64_read(&pool->peak);
-	}
-	return 0;
+	const struct dmem_file_type *ft;
+
+	if (file >= DMEM_FILE_COUNT)
+		return 0;
+	ft = &dmem_file_types[file];
+	if (ft->source == DMEM_FILE_SRC_CAPACITY)
+		return dmem_region_size(dmem_pool_region(pool));
+	return dmem_pool_value(pool, ft->value);
 }
 
+/* What @file shows for @region in @cg.  Caller holds rcu_read_lock(). */
 static u64 dmem_show_value(struct dmem_cg *cg, struct dmem_region *region,
 			   enum dmem_file file)
 {
+	const struct dmem_file_type *ft = &dmem_file_types[file];
 	struct dmem_pool *pool;
 
-	if (file == DMEM_FILE_CAPACITY)
-		return region->size;
+	if (ft->source == DMEM_FILE_SRC_CAPACITY)
+		return dmem_region_size(region);
 	pool = dmem_pool_lookup(cg, region);
 	if (pool)
 		return dmem_pool_read(pool, file);
-	return file == DMEM_FILE_MAX ? DMEM_COUNTER_MAX : 0;
+	return ft->dflt;
+}
+
+struct dmem_show_args {
+	struct dmem_cg *cg;
+	enum dmem_file file;
+	struct dmem_printer *p;
+};
+
+static void dmem_show_region(struct dmem_region *region, void *arg)
+{
+	struct dmem_show_args *a = arg;
+	u64 val = dmem_show_value(a->cg, region, a->file);
+	char num[32];
+
+	a->p->puts(a->p, dmem_region_name(region));
+	/* capacity prints the raw size, like upstream */
+	if (dmem_file_types[a->file].source != DMEM_FILE_SRC_CAPACITY &&
+	    val >= DMEM_COUNTER_MAX) {
+		a->p->puts(a->p, " max\n");
+		return;
+	}
+	snprintf(num, sizeof(num), " %llu\n", (unsigned long long)val);
+	a->p->puts(a->p, num);
+}
+
+/* The @show of the per-region files: "<region> <value>\n" per region. */
+static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
+			      struct dmem_printer *p)
+{
+	struct dmem_show_args args = { .cg = cg, .file = file, .p = p };
+
+	dmem_walk_regions(dmem_show_region, &args);
 }
 
 void dmem_show(struct dmem_cg *cg, enum dmem_file file,
 	       struct dmem_printer *p)
 {
-	struct dmem_region *region;
-	char num[32];
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(region, &dmem_regions, node) {
-		u64 val = dmem_show_value(cg, region, file);
-
-		p->puts(p, region->name);
-		/* capacity prints the raw size, like upstream */
-		if (file != DMEM_FILE_CAPACITY && val >= DMEM_COUNTER_MAX) {
-			p->puts(p, " max\n");
-			continue;
-		}
-		snprintf(num, sizeof(num), " %llu\n", (unsigned long long)val);
-		p->puts(p, num);
-	}
-	rcu_read_unlock();
+	if (file < DMEM_FILE_COUNT)
+		dmem_file_types[file].show(cg, file, p);
 }
 
-/* One parsed "<region> <value>" line of a limit write. */
-struct dmem_limit_req {
-	struct dmem_region *region;	/* referenced */
-	struct dmem_pool *pool;		/* referenced, after phase 2 */
-	u64 value;
-};
+/* ---- writing ------------------------------------------------------------ */
 
 static int dmem_digit(char c)
 {
@@ -127,7 +196,7 @@ int dmem_parse_value(const char *s, u64 *out)
 	}
 	if (*s)
 		return -EINVAL;
-	*out = dmem_clamp(val);
+	*out = min_t(u64, val, DMEM_COUNTER_MAX);
 	return 0;
 }
 
@@ -169,49 +238,15 @@ static int dmem_parse_line(char *line, struct dmem_limit_req *req)
 	if (ret)
 		return ret;
 
-	rcu_read_lock();
-	req->region = dmem_region_lookup(name, name_len);
-	if (req->region && !refcount_inc_not_zero(&req->region->ref))
-		req->region = NULL;
-	rcu_read_unlock();
+	req->region = dmem_region_get_by_name(name, name_len);
 	return req->region ? 1 : -EINVAL;
-}
-
-static void dmem_apply_limit(struct dmem_pool *pool, enum dmem_file file,
-			     u64 value)
-{
-	switch (file) {
-	case DMEM_FILE_MIN:
-		dmem_pool_set_min(pool, value);
-		break;
-	case DMEM_FILE_LOW:
-		dmem_pool_set_low(pool, value);
-		break;
-	case DMEM_FILE_MAX:
-		dmem_pool_set_max(pool, value);
-		break;
-	default:
-		break;
-	}
 }
 
 /* Phase 3: apply every request, or nothing if a region went away. */
 static int dmem_apply_all(enum dmem_file file, struct dmem_limit_req *reqs,
 			  size_t n)
 {
-	size_t i;
-
-	spin_lock(&dmem_lock);
-	for (i = 0; i < n; i++) {
-		if (reqs[i].region->unregistered) {
-			spin_unlock(&dmem_lock);
-			return -ENODEV;
-		}
-	}
-	for (i = 0; i < n; i++)
-		dmem_apply_limit(reqs[i].pool, file, reqs[i].value);
-	spin_unlock(&dmem_lock);
-	return 0;
+	return dmem_apply_limits(dmem_file_types[file].value, reqs, n);
 }
 
 static size_t dmem_count_lines(const char *buf, size_t len)
@@ -226,24 +261,63 @@ static size_t dmem_count_lines(const char *buf, size_t len)
 }
 
 /*
- * Phases: (1) parse every line and look its region up, (2) get (create)
- * every pool, (3) apply all under dmem_lock.  Any error before phase 3
- * leaves every limit unchanged; pools created in phase 2 stay (an empty
- * pool reads exactly like a missing one).
+ * Phase 1: parse the NUL-terminated @copy (modified) into @reqs, which has
+ * room for every line; *@n is the number of requests, whose regions are
+ * referenced even on error.
  */
-int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
-		      const char *buf, size_t len)
+static int dmem_parse_lines(char *copy, struct dmem_limit_req *reqs,
+			    size_t *n)
 {
-	struct dmem_limit_req *reqs;
-	size_t nlines, n = 0, i;
-	char *copy, *line, *next;
+	char *line, *next;
 	int ret = 0;
 
-	if (file != DMEM_FILE_MIN && file != DMEM_FILE_LOW &&
-	    file != DMEM_FILE_MAX)
-		return -EINVAL;
-	might_sleep();
+	for (line = copy; line && !ret; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		ret = dmem_parse_line(line, &reqs[*n]);
+		if (ret > 0) {
+			(*n)++;
+			ret = 0;
+		}
+	}
+	return ret;
+}
 
+/* Phase 2: get (create) the pool of every request. */
+static int dmem_get_pools(struct dmem_cg *cg, struct dmem_limit_req *reqs,
+			  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		reqs[i].pool = dmem_pool_get(cg, reqs[i].region);
+		if (IS_ERR(reqs[i].pool)) {
+			int ret = PTR_ERR(reqs[i].pool);
+
+			reqs[i].pool = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The @write of the limit files.  Phases: (1) parse every line and look
+ * its region up, (2) get (create) every pool, (3) apply all under the core
+ * lock.  Any error before phase 3 leaves every limit unchanged; pools
+ * created in phase 2 stay (an empty pool reads exactly like a missing
+ * one).
+ */
+static int dmem_write_region_limits(struct dmem_cg *cg, enum dmem_file file,
+				    const char *buf, size_t len)
+{
+	struct dmem_limit_req *reqs;
+	size_t n = 0, i;
+	char *copy;
+	int ret;
+
+	might_sleep();
 	/* upstream parses a C string: a NUL byte ends the input */
 	len = strnlen(buf, len);
 	copy = kmalloc(len + 1, GFP_KERNEL);
@@ -251,32 +325,15 @@ int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
 		return -ENOMEM;
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	nlines = dmem_count_lines(copy, len);
-	reqs = kcalloc(nlines, sizeof(*reqs), GFP_KERNEL);
+	reqs = kcalloc(dmem_count_lines(copy, len), sizeof(*reqs), GFP_KERNEL);
 	if (!reqs) {
 		kfree(copy);
 		return -ENOMEM;
 	}
 
-	for (line = copy; line && !ret; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		ret = dmem_parse_line(line, &reqs[n]);
-		if (ret > 0) {
-			n++;
-			ret = 0;
-		}
-	}
-
-	for (i = 0; i < n && !ret; i++) {
-		reqs[i].pool = dmem_pool_get(cg, reqs[i].region);
-		if (IS_ERR(reqs[i].pool)) {
-			ret = PTR_ERR(reqs[i].pool);
-			reqs[i].pool = NULL;
-		}
-	}
-
+	ret = dmem_parse_lines(copy, reqs, &n);
+	if (!ret)
+		ret = dmem_get_pools(cg, reqs, n);
 	if (!ret)
 		ret = dmem_apply_all(file, reqs, n);
 
@@ -287,4 +344,12 @@ int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
 	kfree(reqs);
 	kfree(copy);
 	return ret;
+}
+
+int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
+		      const char *buf, size_t len)
+{
+	if (file >= DMEM_FILE_COUNT || !dmem_file_types[file].write)
+		return -EINVAL;
+	return dmem_file_types[file].write(cg, file, buf, len);
 }

@@ -9,7 +9,7 @@
  * (last line for a region wins, others untouched).  Crashes, sanitizer
  * reports and oracle mismatches abort.
  */
-#include "dmem_core.h"
+#include "dmem_files.h"
 
 #include <assert.h>
 

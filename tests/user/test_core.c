@@ -8,6 +8,7 @@
  * cgroup alive, so LeakSanitizer checks pool/region/cgroup lifetime too.
  */
 #include "../../src/dmem_core.c"
+#include "../../src/dmem_files.c"
 
 #include <stdarg.h>
 #include <unistd.h>
