@@ -48,8 +48,8 @@ endif
 
 obj-m := dmem_backport.o
 
-dmem_backport-y := src/dmem_core.o \
-		   src/dmem_files.o \
+include $(src)/src/core.mk
+dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
 		   src/compat/hook.o \

@@ -2,8 +2,8 @@
 /*
  * dmem-backport: the core compiled into the out-of-tree KUnit module
  * (kunit/Kbuild).  kbuild only builds objects below M=, so this pulls in
- * src/dmem_core.c; the in-tree KUnit build compiles src/dmem_core.c itself
- * instead (kunit/kunit.files).
+ * the core's sources (src/core.mk) through src/dmem_core_unity.h; the
+ * in-tree KUnit build gets them from kunit/dmem_core_whitebox.c instead
+ * (kunit/kunit.files).
  */
-#include "../src/dmem_core.c"
-#include "../src/dmem_files.c"
+#include "../src/dmem_core_unity.h"

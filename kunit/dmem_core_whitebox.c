@@ -2,12 +2,12 @@
 /*
  * dmem-backport: the core as the in-tree KUnit build compiles it
  * (kunit/kunit.files), plus test-only access to its counters for the
- * differential suite (kunit/dmem_core_vs_page_counter.c).  Pulls in
- * src/dmem_core.c like kunit/dmem_core_oot.c does for the out-of-tree
- * module; nothing here is built into dmem_backport.ko.
+ * differential suite (kunit/dmem_core_vs_page_counter.c).  Pulls in the
+ * core's sources through src/dmem_core_unity.h like kunit/dmem_core_oot.c
+ * does for the out-of-tree module; nothing here is built into
+ * dmem_backport.ko.
  */
-#include "../src/dmem_core.c"
-#include "../src/dmem_files.c"
+#include "../src/dmem_core_unity.h"
 #include "dmem_core_whitebox.h"
 
 void dmem_kunit_charge_levels(struct dmem_pool *pool, u64 size,

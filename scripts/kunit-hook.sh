@@ -7,8 +7,8 @@
 #
 # usage: scripts/kunit-hook.sh TREE SERIES
 #
-# Which files are compiled: kunit/kunit.files if it exists, else
-# src/dmem_core.c plus every kunit/*.c.  A line of kunit.files is
+# Which files are compiled: kunit/kunit.files if it exists, else the
+# core's sources (DMEM_CORE_SRCS of src/core.mk) plus every kunit/*.c.  A line of kunit.files is
 #   PATH [CONFIG_SYMBOL [SERIES...]]
 # A CONFIG_SYMBOL makes the file conditional on that option; SERIES limit
 # it to those kernel series (e.g. a suite that calls 6.12-only functions).
@@ -71,7 +71,10 @@ endif"
 			fi
 		done <"$repo/kunit/kunit.files"
 	else
-		objs="$objs repo/src/dmem_core.o"
+		for f in $(make -s --no-print-directory -f "$repo/src/core.mk" -f - \
+			   dmem-core-srcs <<<'dmem-core-srcs: ; @echo $(DMEM_CORE_SRCS)'); do
+			objs="$objs repo/${f%.c}.o"
+		done
 		for f in "$repo"/kunit/*.c; do objs="$objs repo/kunit/$(basename "${f%.c}").o"; done
 	fi
 	rm -rf "$kdir/placeholder"

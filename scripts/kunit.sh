@@ -18,7 +18,7 @@
 #   (hooked into lib/Kconfig and lib/Makefile, Kconfig symbol
 #   CONFIG_DMEM_BACKPORT_KUNIT_TEST).  Which files are compiled:
 #   kunit/kunit.files (one repository-relative path per line) if it exists,
-#   else src/dmem_core.c plus every kunit/*.c.  Until kunit/*.c exists a
+#   else the sources of src/core.mk plus every kunit/*.c.  Until kunit/*.c exists a
 #   trivial placeholder suite (generated in the cache, not in the repo) runs.
 # - Kernel config: tinyconfig + the few options KUnit needs to boot and
 #   print (see BASE_CONFIG) + kunit/.kunitconfig if it exists.  The build

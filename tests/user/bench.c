@@ -15,7 +15,7 @@
  * Ratios are printed, never asserted: timing on a shared machine is noisy.
  * Each figure is the best of several interleaved runs.
  */
-#include "../../src/dmem_core.c"
+#include "../../src/dmem_core_unity.h"
 
 #include <time.h>
 #include <assert.h>

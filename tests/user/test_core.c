@@ -7,8 +7,7 @@
  * `make -C tests/user test`; every test leaves no region registered and no
  * cgroup alive, so LeakSanitizer checks pool/region/cgroup lifetime too.
  */
-#include "../../src/dmem_core.c"
-#include "../../src/dmem_files.c"
+#include "../../src/dmem_core_unity.h"
 
 #include <stdarg.h>
 #include <unistd.h>
