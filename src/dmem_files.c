@@ -129,7 +129,7 @@ static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
 void dmem_show(struct dmem_cg *cg, enum dmem_file file,
 	       struct dmem_printer *p)
 {
-	if (file < DMEM_FILE_COUNT)
+	if (file < DMEM_FILE_COUNT && dmem_file_types[file].show)
 		dmem_file_types[file].show(cg, file, p);
 }
 

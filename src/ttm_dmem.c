@@ -37,7 +37,7 @@
 #include "dmem_ttm.h"
 #include "compat/ftrace_compat.h"
 #include "compat/hook.h"
-#include "dmem_cgroupfs.h"
+#include "cgroup/cgroupfs.h"
 
 /**
  * struct dmem_ttm_dev - a TTM device whose VRAM manager is a region.
