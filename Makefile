@@ -56,7 +56,8 @@ dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/cgroup/cftypes.o \
 		   src/cgroup/subtree_control.o \
 		   src/cgroup/cgroupfs.o \
-		   src/compat/hook.o \
+		   src/hook/hook.o \
+		   src/hook/hooks.o \
 		   src/compat/ttm_compat.o \
 		   src/ttm_dmem.o \
 		   src/ttm_dmem_evict.o

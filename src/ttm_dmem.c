@@ -36,7 +36,7 @@
 #include "ttm_dmem.h"
 #include "dmem_ttm.h"
 #include "compat/ftrace_compat.h"
-#include "compat/hook.h"
+#include "hook/hooks.h"
 #include "cgroup/cgroupfs.h"
 
 /**
@@ -529,19 +529,28 @@ static void dmem_ttm_uncharge(struct dmem_ttm_charge *c)
 
 /* ---- hooks ------------------------------------------------------------ */
 
-static struct dmem_hook dmem_ttm_hook_alloc;
-static struct dmem_hook dmem_ttm_hook_fini;
-static struct dmem_hook dmem_ttm_hook_device_fini;
-static struct dmem_hook dmem_ttm_hook_validate;
-static struct dmem_hook dmem_ttm_hook_mem_space;
+static bool dmem_ttm_resource_alloc_entry(struct pt_regs *regs);
 
-/* Runs the kernel's ttm_resource_alloc() (not exported). */
-static DMEM_HOOK_STUB int orig_ttm_resource_alloc(struct ttm_buffer_object *bo,
-						  const struct ttm_place *place,
-						  struct ttm_resource **res_ptr)
-{
-	return -ENOSPC;
-}
+/* orig_ttm_resource_alloc() runs the kernel's function (not exported). */
+DMEM_HOOK_DEFINE_ORIG(ttm_resource_alloc, "ttm:ttm_resource_alloc",
+		      dmem_ttm_resource_alloc_entry, int, -ENOSPC,
+		      (bo, place, res_ptr),
+		      struct ttm_buffer_object *bo,
+		      const struct ttm_place *place,
+		      struct ttm_resource **res_ptr);
+DMEM_HOOK_DEFINE_VOID(ttm_device_fini, "ttm:ttm_device_fini", NULL,
+		      (bdev), struct ttm_device *bdev);
+DMEM_HOOK_DEFINE(ttm_bo_validate, "ttm:ttm_bo_validate", NULL, int,
+		 (bo, placement, octx),
+		 struct ttm_buffer_object *bo,
+		 struct ttm_placement *placement,
+		 struct ttm_operation_ctx *octx);
+DMEM_HOOK_DEFINE(ttm_bo_mem_space, "ttm:ttm_bo_mem_space", NULL, int,
+		 (bo, placement, mem, octx),
+		 struct ttm_buffer_object *bo,
+		 struct ttm_placement *placement,
+		 struct ttm_resource **mem,
+		 struct ttm_operation_ctx *octx);
 
 /**
  * dmem_ttm_pool_of_current() - the current task's pool in @dev's region,
@@ -732,7 +741,6 @@ static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
 	} else {
 		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	}
-	dmem_hook_exit(&dmem_ttm_hook_alloc);
 	return ret;
 }
 
@@ -779,6 +787,9 @@ static bool dmem_ttm_resource_fini_entry(struct pt_regs *regs)
 	return false;
 }
 
+DMEM_HOOK_DEFINE_OBSERVER(ttm_resource_fini, "ttm:ttm_resource_fini",
+			  dmem_ttm_resource_fini_entry);
+
 /**
  * dmem_ttm_device_fini() - replacement of ttm_device_fini().
  * @bdev: the device going away
@@ -787,7 +798,6 @@ static void dmem_ttm_device_fini(struct ttm_device *bdev)
 {
 	dmem_ttm_remove_device(bdev);
 	ttm_device_fini(bdev);
-	dmem_hook_exit(&dmem_ttm_hook_device_fini);
 }
 
 /**
@@ -885,7 +895,6 @@ out:
 #endif
 	if (mine)
 		dmem_ttm_ctx_leave(&ctx);
-	dmem_hook_exit(&dmem_ttm_hook_validate);
 	return ret;
 }
 
@@ -924,53 +933,8 @@ static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
 out:
 	if (mine)
 		dmem_ttm_ctx_leave(&ctx);
-	dmem_hook_exit(&dmem_ttm_hook_mem_space);
 	return ret;
 }
-
-static struct dmem_hook dmem_ttm_hook_alloc = {
-	.name = "ttm:ttm_resource_alloc",
-	DMEM_HOOK_ENTRY(dmem_ttm_resource_alloc_entry),
-	DMEM_HOOK_REPLACE(dmem_ttm_resource_alloc),
-	DMEM_HOOK_ORIG(orig_ttm_resource_alloc),
-};
-
-static struct dmem_hook dmem_ttm_hook_fini = {
-	.name = "ttm:ttm_resource_fini",
-	DMEM_HOOK_ENTRY(dmem_ttm_resource_fini_entry),
-};
-
-static struct dmem_hook dmem_ttm_hook_device_fini = {
-	.name = "ttm:ttm_device_fini",
-	DMEM_HOOK_REPLACE(dmem_ttm_device_fini),
-};
-
-static struct dmem_hook dmem_ttm_hook_validate = {
-	.name = "ttm:ttm_bo_validate",
-	DMEM_HOOK_REPLACE(dmem_ttm_bo_validate),
-};
-
-static struct dmem_hook dmem_ttm_hook_mem_space = {
-	.name = "ttm:ttm_bo_mem_space",
-	DMEM_HOOK_REPLACE(dmem_ttm_bo_mem_space),
-};
-
-/*
- * Install order: everything that observes or undoes first, the charge
- * last, so that nothing is charged until every hook that frees, evicts or
- * removes a charged thing is in place (a failed install then has nothing
- * to undo but hooks).  Removal runs in reverse: the charge goes first.
- *  1. ttm_resource_fini (uncharge) and ttm_device_fini (region removal);
- *  2. the eviction hooks (ttm_dmem_evict.c) and the allocation scopes;
- *  3. (the load-time device walk, between 2 and 3 in dmem_ttm_init());
- *  4. ttm_resource_alloc (charge).
- */
-static struct dmem_hook *dmem_ttm_hooks_early[] = {
-	&dmem_ttm_hook_fini,
-	&dmem_ttm_hook_device_fini,
-	&dmem_ttm_hook_validate,
-	&dmem_ttm_hook_mem_space,
-};
 
 /* ---- init / exit ------------------------------------------------------ */
 
@@ -1013,10 +977,9 @@ static void dmem_ttm_remove_all_devices(void)
 
 static void dmem_ttm_remove_hooks(void)
 {
-	dmem_hook_remove(&dmem_ttm_hook_alloc);
-	dmem_hook_remove_all(dmem_ttm_evict_hooks, dmem_ttm_evict_nhooks);
-	dmem_hook_remove_all(dmem_ttm_hooks_early,
-			     ARRAY_SIZE(dmem_ttm_hooks_early));
+	dmem_hooks_remove(DMEM_HOOKS_TTM_CHARGE);
+	dmem_hooks_remove(DMEM_HOOKS_TTM_EVICT);
+	dmem_hooks_remove(DMEM_HOOKS_TTM_TRACK);
 }
 
 /*
@@ -1062,18 +1025,16 @@ int dmem_ttm_init(void)
 	ret = dmem_ttm_create_cache();
 	if (ret)
 		return ret;
-	ret = dmem_hook_install_all(dmem_ttm_hooks_early,
-				    ARRAY_SIZE(dmem_ttm_hooks_early));
+	ret = dmem_hooks_install(DMEM_HOOKS_TTM_TRACK);
 	if (ret)
 		goto fail;
-	ret = dmem_hook_install_all(dmem_ttm_evict_hooks,
-				    dmem_ttm_evict_nhooks);
+	ret = dmem_hooks_install(DMEM_HOOKS_TTM_EVICT);
 	if (ret)
 		goto fail;
 	ret = dmem_ttm_discover_present();
 	if (ret)
 		goto fail;
-	ret = dmem_hook_install(&dmem_ttm_hook_alloc);
+	ret = dmem_hooks_install(DMEM_HOOKS_TTM_CHARGE);
 	if (ret)
 		goto fail;
 	return 0;

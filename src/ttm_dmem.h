@@ -42,8 +42,4 @@ struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res);
 void dmem_ttm_track_lock(void);
 void dmem_ttm_track_unlock(void);
 
-struct dmem_hook;
-extern struct dmem_hook *dmem_ttm_evict_hooks[];
-extern const unsigned int dmem_ttm_evict_nhooks;
-
 #endif /* DMEM_TTM_DMEM_H */
