@@ -10,7 +10,7 @@
  *
  * The files are added to the host controller with cgroup_add_dfl_cftypes()
  * and removed with cgroup_rm_cftypes(), which are not exported: both are
- * reached through redirected stubs (src/compat/hook.h).
+ * reached through redirected stubs (src/hook/hook.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,8 +22,8 @@
 
 #include "cgroup/cftypes.h"
 #include "cgroup/state.h"
-#include "compat/hook.h"
 #include "dmem_files.h"
+#include "hook/hooks.h"
 
 /* ---- show / write ------------------------------------------------------ */
 
@@ -133,35 +133,12 @@ static int dmem_cftypes_build(void)
 
 /* ---- hooks: adding and removing cftypes --------------------------------- */
 
-/*
- * Stubs redirected into the kernel's functions.  Their bodies only run if
- * the redirection is missing, and then fail safely.
- */
-static DMEM_HOOK_STUB int
-dmem_orig_add_dfl_cftypes(struct cgroup_subsys *ss, struct cftype *cfts)
-{
-	return -EOPNOTSUPP;
-}
-
-static DMEM_HOOK_STUB int dmem_orig_rm_cftypes(struct cftype *cfts)
-{
-	return -EOPNOTSUPP;
-}
-
-static struct dmem_hook dmem_add_cftypes_hook = {
-	.name = "cgroup_add_dfl_cftypes",
-	DMEM_HOOK_ORIG(dmem_orig_add_dfl_cftypes),
-};
-
-static struct dmem_hook dmem_rm_cftypes_hook = {
-	.name = "cgroup_rm_cftypes",
-	DMEM_HOOK_ORIG(dmem_orig_rm_cftypes),
-};
-
-static struct dmem_hook *dmem_cftype_hooks[] = {
-	&dmem_add_cftypes_hook,
-	&dmem_rm_cftypes_hook,
-};
+/* Not exported: called through stubs (src/hook/hook.h), group CGROUP_FILES. */
+DMEM_HOOK_DEFINE_STUB(cgroup_add_dfl_cftypes, "cgroup_add_dfl_cftypes", int,
+		      -EOPNOTSUPP, struct cgroup_subsys *ss,
+		      struct cftype *cfts);
+DMEM_HOOK_DEFINE_STUB(cgroup_rm_cftypes, "cgroup_rm_cftypes", int,
+		      -EOPNOTSUPP, struct cftype *cfts);
 
 /* ---- init / exit -------------------------------------------------------- */
 
@@ -172,16 +149,14 @@ int dmem_cftypes_init(void)
 	err = dmem_cftypes_build();
 	if (err)
 		return err;
-	err = dmem_hook_install_all(dmem_cftype_hooks,
-				    ARRAY_SIZE(dmem_cftype_hooks));
+	err = dmem_hooks_install(DMEM_HOOKS_CGROUP_FILES);
 	if (err)
 		return err;
-	err = dmem_orig_add_dfl_cftypes(dmem_host, dmem_cftypes);
+	err = orig_cgroup_add_dfl_cftypes(dmem_host, dmem_cftypes);
 	if (err) {
 		pr_err("cannot add dmem.* files to the %s controller (%d)\n",
 		       dmem_host->name, err);
-		dmem_hook_remove_all(dmem_cftype_hooks,
-				     ARRAY_SIZE(dmem_cftype_hooks));
+		dmem_hooks_remove(DMEM_HOOKS_CGROUP_FILES);
 	}
 	return err;
 }
@@ -189,6 +164,6 @@ int dmem_cftypes_init(void)
 void dmem_cftypes_exit(void)
 {
 	/* removes the files and waits for their readers and writers */
-	dmem_orig_rm_cftypes(dmem_cftypes);
-	dmem_hook_remove_all(dmem_cftype_hooks, ARRAY_SIZE(dmem_cftype_hooks));
+	orig_cgroup_rm_cftypes(dmem_cftypes);
+	dmem_hooks_remove(DMEM_HOOKS_CGROUP_FILES);
 }

@@ -14,8 +14,8 @@
  * "-<host>" is ignored there.  "+dmem" also gives the children's dmem.*
  * files the writer as owner, as upstream does when it creates them.
  *
- * Kernel functions used that are not exported, all reached through
- * src/compat/hook.c (never through a function pointer):
+ * Kernel functions used that are not exported, all reached through the
+ * hook engine (src/hook/; never through a function pointer):
  *  - kernfs_setattr(): called through a redirected stub;
  *  - cgroup_controllers_show(), cgroup_subtree_control_show(),
  *    cgroup_subtree_control_write() (static, reached by cgroup core through
@@ -34,46 +34,29 @@
 
 #include "cgroup/state.h"
 #include "cgroup/subtree_control.h"
-#include "compat/hook.h"
 #include "dmem_files.h"
+#include "hook/hooks.h"
 
 /*
- * Stubs redirected into the kernel's functions.  Their bodies only run if
- * the redirection is missing, and then fail safely.
+ * The kernel functions we call or replace (src/hook/hook.h; listed in
+ * src/hook/hook_table.h, group CGROUP_PROTOCOL).  The three cgroup core
+ * functions are static, reached by cgroup core through its cftype table:
+ * their calls run our bodies below, which call the originals (orig_*())
+ * and edit their output or input.
  */
-static DMEM_HOOK_STUB int dmem_orig_controllers_show(struct seq_file *seq,
-						     void *v)
-{
-	return -EOPNOTSUPP;
-}
-
-static DMEM_HOOK_STUB int dmem_orig_subtree_control_show(struct seq_file *seq,
-							 void *v)
-{
-	return -EOPNOTSUPP;
-}
-
-static DMEM_HOOK_STUB ssize_t
-dmem_orig_subtree_control_write(struct kernfs_open_file *of, char *buf,
-				size_t nbytes, loff_t off)
-{
-	return -EOPNOTSUPP;
-}
-
-static DMEM_HOOK_STUB int dmem_orig_kernfs_setattr(struct kernfs_node *kn,
-						   const struct iattr *iattr)
-{
-	return -EOPNOTSUPP;
-}
-
-static struct dmem_hook dmem_setattr_hook = {
-	.name = "kernfs_setattr",
-	DMEM_HOOK_ORIG(dmem_orig_kernfs_setattr),
-};
-
-static struct dmem_hook dmem_controllers_hook;
-static struct dmem_hook dmem_subtree_show_hook;
-static struct dmem_hook dmem_subtree_write_hook;
+DMEM_HOOK_DEFINE_STUB(kernfs_setattr, "kernfs_setattr", int, -EOPNOTSUPP,
+		      struct kernfs_node *kn, const struct iattr *iattr);
+DMEM_HOOK_DEFINE_ORIG(cgroup_controllers_show, "cgroup_controllers_show",
+		      NULL, int, -EOPNOTSUPP, (seq, v),
+		      struct seq_file *seq, void *v);
+DMEM_HOOK_DEFINE_ORIG(cgroup_subtree_control_show,
+		      "cgroup_subtree_control_show", NULL, int, -EOPNOTSUPP,
+		      (seq, v), struct seq_file *seq, void *v);
+DMEM_HOOK_DEFINE_ORIG(cgroup_subtree_control_write,
+		      "cgroup_subtree_control_write", NULL, ssize_t,
+		      -EOPNOTSUPP, (of, buf, nbytes, off),
+		      struct kernfs_open_file *of, char *buf, size_t nbytes,
+		      loff_t off);
 
 static bool dmem_word_in(const char *s, size_t len, const char *word)
 {
@@ -122,11 +105,11 @@ static bool dmem_seq_lists_host(struct seq_file *seq, size_t start)
  * it, unless the cgroup cannot have the host controller (a threaded
  * cgroup: dmem, like memory and io, is a domain controller).
  */
-static int dmem_controllers_show(struct seq_file *seq, void *v)
+static int dmem_cgroup_controllers_show(struct seq_file *seq, void *v)
 {
 	struct cgroup *cgrp = seq_css(seq)->cgroup;
 	size_t start = seq->count;
-	int ret = dmem_orig_controllers_show(seq, v);
+	int ret = orig_cgroup_controllers_show(seq, v);
 	bool add;
 
 	if (!ret) {
@@ -137,15 +120,14 @@ static int dmem_controllers_show(struct seq_file *seq, void *v)
 		if (add)
 			dmem_seq_add_dmem(seq, start);
 	}
-	dmem_hook_exit(&dmem_controllers_hook);
 	return ret;
 }
 
-static int dmem_subtree_control_show(struct seq_file *seq, void *v)
+static int dmem_cgroup_subtree_control_show(struct seq_file *seq, void *v)
 {
 	struct cgroup *cgrp = seq_css(seq)->cgroup;
 	size_t start = seq->count;
-	int ret = dmem_orig_subtree_control_show(seq, v);
+	int ret = orig_cgroup_subtree_control_show(seq, v);
 	bool add;
 
 	if (!ret) {
@@ -155,7 +137,6 @@ static int dmem_subtree_control_show(struct seq_file *seq, void *v)
 		if (add)
 			dmem_seq_add_dmem(seq, start);
 	}
-	dmem_hook_exit(&dmem_subtree_show_hook);
 	return ret;
 }
 
@@ -296,7 +277,7 @@ static void dmem_chown_files(struct cgroup *cgrp)
 			continue;	/* children never have it */
 		kn = kernfs_find_and_get(cgrp->kn, ft->name);
 		if (kn) {
-			dmem_orig_kernfs_setattr(kn, &iattr);
+			orig_kernfs_setattr(kn, &iattr);
 			kernfs_put(kn);
 		}
 	}
@@ -391,8 +372,9 @@ static int dmem_ctl_apply(struct cgroup *cgrp, char op)
  * a conflicting one on a parent or child can fail after cgroup core
  * applied its own part.
  */
-static ssize_t dmem_subtree_control_write(struct kernfs_open_file *of,
-					  char *buf, size_t nbytes, loff_t off)
+static ssize_t dmem_cgroup_subtree_control_write(struct kernfs_open_file *of,
+						 char *buf, size_t nbytes,
+						 loff_t off)
 {
 	struct cgroup *cgrp = of_css(of)->cgroup;
 	struct dmem_ctl_write w;
@@ -400,59 +382,29 @@ static ssize_t dmem_subtree_control_write(struct kernfs_open_file *of,
 
 	ret = dmem_ctl_parse(buf, &w);
 	if (ret)
-		goto out;
+		return ret;
 	ret = dmem_ctl_check(cgrp, &w);
 	if (ret)
 		goto out_free;
 	if (w.host)
 		dmem_ctl_append(&w, w.host, dmem_host->name);
 	if (w.len) {
-		ret = dmem_orig_subtree_control_write(of, w.rest, nbytes, off);
+		ret = orig_cgroup_subtree_control_write(of, w.rest, nbytes, off);
 		if (ret < 0)
 			goto out_free;
 	}
 	ret = dmem_ctl_apply(cgrp, w.dmem) ?: nbytes;
 out_free:
 	kfree(w.rest);
-out:
-	dmem_hook_exit(&dmem_subtree_write_hook);
 	return ret;
 }
 
-static struct dmem_hook dmem_controllers_hook = {
-	.name = "cgroup_controllers_show",
-	DMEM_HOOK_REPLACE(dmem_controllers_show),
-	DMEM_HOOK_ORIG(dmem_orig_controllers_show),
-};
-
-static struct dmem_hook dmem_subtree_show_hook = {
-	.name = "cgroup_subtree_control_show",
-	DMEM_HOOK_REPLACE(dmem_subtree_control_show),
-	DMEM_HOOK_ORIG(dmem_orig_subtree_control_show),
-};
-
-static struct dmem_hook dmem_subtree_write_hook = {
-	.name = "cgroup_subtree_control_write",
-	DMEM_HOOK_REPLACE(dmem_subtree_control_write),
-	DMEM_HOOK_ORIG(dmem_orig_subtree_control_write),
-};
-
-/* kernfs_setattr first: the write replacement uses it */
-static struct dmem_hook *dmem_protocol_hooks[] = {
-	&dmem_setattr_hook,
-	&dmem_controllers_hook,
-	&dmem_subtree_show_hook,
-	&dmem_subtree_write_hook,
-};
-
 int dmem_subtree_control_init(void)
 {
-	return dmem_hook_install_all(dmem_protocol_hooks,
-				     ARRAY_SIZE(dmem_protocol_hooks));
+	return dmem_hooks_install(DMEM_HOOKS_CGROUP_PROTOCOL);
 }
 
 void dmem_subtree_control_exit(void)
 {
-	dmem_hook_remove_all(dmem_protocol_hooks,
-			     ARRAY_SIZE(dmem_protocol_hooks));
+	dmem_hooks_remove(DMEM_HOOKS_CGROUP_PROTOCOL);
 }
