@@ -6,6 +6,16 @@
  * per-cgroup pools and the dmem.* file formats.  Nothing in here knows
  * about kernel versions, TTM or cgroupfs: the same sources build into the
  * module and into the userspace test library (see include/dmem_port.h).
+ * The sources are listed in src/core.mk.
+ *
+ * Three objects, named after upstream's kernel/cgroup/dmem.c:
+ *  - struct dmem_region (upstream struct dmem_cgroup_region): one device
+ *    memory region, e.g. a VRAM manager, registered by the TTM glue;
+ *  - struct dmem_cg (upstream struct dmemcg_state without its css): the
+ *    core's node for one cgroup, embedded in the cgroup glue's own
+ *    per-cgroup object;
+ *  - struct dmem_pool (upstream struct dmem_cgroup_pool_state): the
+ *    counters of one (cgroup, region) pair, created on first use.
  *
  * All sizes are in bytes.  Values >= DMEM_COUNTER_MAX mean "no limit" and
  * print as "max", like upstream's PAGE_COUNTER_MAX.
@@ -19,24 +29,51 @@
 
 #include "dmem_port.h"
 
-/* Same value as the kernel's PAGE_COUNTER_MAX on 64-bit with 4 KiB pages. */
+/**
+ * DMEM_COUNTER_MAX - the largest counter value; means "no limit".
+ *
+ * Same value as the kernel's PAGE_COUNTER_MAX on 64-bit with 4 KiB pages.
+ * Limits are clamped to it and print as "max".
+ */
 #define DMEM_COUNTER_MAX	((u64)LONG_MAX / 4096)
+
+/**
+ * DMEM_REGION_NAME_MAX - size of a region name, terminating NUL included.
+ */
 #define DMEM_REGION_NAME_MAX	64
 
 struct dmem_region;
 struct dmem_pool;
 
 /**
- * struct dmem_cg - the core's view of one cgroup.
- * @parent: parent cgroup, NULL for the root.
+ * struct dmem_cg - the core's node for one cgroup.
+ * @parent: node of the parent cgroup, NULL for the root.  The glue may
+ *	read it; the other members are the core's.
+ * @pools: the cgroup's linked pools (struct dmem_pool, RCU).
+ * @ref: reference count: the glue's own, one per child node, one per pool.
+ * @release: frees the glue's object when @ref drops to zero.
+ * @offline: dmem_cg_offline() ran: no new pools.
  *
- * The glue embeds this in its own per-cgroup object; the other members are
- * private to the core.  A child holds a reference on its parent.
+ * Three different things, not to be confused:
+ *  - struct cgroup is the kernel's cgroup; the core never sees it.
+ *  - The cgroup glue keeps its per-cgroup state (struct dmem_cgroup in
+ *    the glue, one per struct cgroup that has dmem state) and embeds one
+ *    struct dmem_cg in it, initialised with dmem_cg_init() and a @release
+ *    that frees the glue's object; container_of() leads from the node back
+ *    to it.  Upstream's equivalent is struct dmemcg_state, which embeds
+ *    the css instead.
+ *  - struct dmem_cg is that embedded node, all the core knows of a
+ *    cgroup: its parent, its pools, a reference count.  The core's
+ *    functions take and return struct dmem_cg, never the glue's type.
+ *
+ * A node holds a reference on its parent node, and each pool on its node,
+ * so a node (and the glue object around it) outlives its children and
+ * every charge made to it.
  */
 struct dmem_cg {
 	struct dmem_cg *parent;
-	/* private: used by dmem_core.c only */
-	struct list_head pools;		/* struct dmem_pool.cg_node */
+	/* the rest is the core's: the glue never touches it */
+	struct list_head pools;
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
 	bool offline;
@@ -44,120 +81,281 @@ struct dmem_cg {
 
 /* ---- cgroups ---------------------------------------------------------- */
 
-/*
- * dmem_cg_init() - initialise @cg as a child of @parent (NULL for the root)
- * and take a reference on @parent.  @release is called (from any context,
- * never under the core lock) when the last reference is dropped, after the
- * cgroup's pools are gone; it frees the glue's object.
+/**
+ * dmem_cg_init() - initialise a cgroup node.
+ * @cg: the node, embedded in the glue's per-cgroup object.
+ * @parent: the parent cgroup's node, NULL for the root.
+ * @release: called when the last reference is dropped, after the
+ *	cgroup's pools are gone (from any context, never under the core's
+ *	lock); frees the glue's object.  May be NULL.
+ *
+ * The node starts with one reference (the glue's) and takes one on
+ * @parent.  Does not sleep.
  */
 void dmem_cg_init(struct dmem_cg *cg, struct dmem_cg *parent,
 		  void (*release)(struct dmem_cg *cg));
+
+/**
+ * dmem_cg_get() - take a reference on a cgroup node.
+ * @cg: a node the caller already holds a reference on.
+ */
 void dmem_cg_get(struct dmem_cg *cg);
+
+/**
+ * dmem_cg_put() - drop a reference on a cgroup node.
+ * @cg: the node, or NULL (nothing happens).
+ *
+ * The last reference calls @cg's release function and drops the
+ * reference on the parent, iteratively (no recursion at any depth).
+ * Any context.
+ */
 void dmem_cg_put(struct dmem_cg *cg);
 
-/*
- * dmem_cg_offline() - the cgroup was removed (rmdir): reset every pool's
- * min/low to 0 and max to max.  Charges stay until their buffers are freed.
- * The pools are unlinked (dmem_pool_find() finds none, dmem_pool_get()
- * returns -ENODEV, dmem_show() prints defaults); call it once, before the
- * glue's final dmem_cg_put().  Pools hold references on their cgroup, so
- * @release runs only after the last charge of the cgroup is gone.
+/**
+ * dmem_cg_offline() - the cgroup was removed (rmdir).
+ * @cg: the cgroup's node.
+ *
+ * Resets every pool's min/low to 0 and max to max.  Charges stay until
+ * their buffers are freed.  The pools are unlinked (dmem_pool_find() finds
+ * none, dmem_pool_get() returns -ENODEV, dmem_show() prints defaults);
+ * call it once, before the glue's final dmem_cg_put().  Pools hold
+ * references on their cgroup, so its release function runs only after
+ * the last charge of the cgroup is gone.  Does not sleep.
  */
 void dmem_cg_offline(struct dmem_cg *cg);
 
 /* ---- regions ---------------------------------------------------------- */
 
-/*
- * dmem_region_register() - add a region (shown by every dmem.* file, in
- * registration order).  @name must be 1..DMEM_REGION_NAME_MAX-1 printable
- * characters without white space.  Returns ERR_PTR(-EEXIST) for a name in
- * use, -EINVAL for a bad name, -ENOMEM.  @priv is the glue's cookie.
+/**
+ * dmem_region_register() - add a region.
+ * @name: 1..DMEM_REGION_NAME_MAX-1 printable characters without white
+ *	space (copied).
+ * @size: capacity in bytes (dmem.capacity).
+ * @priv: the glue's cookie, returned by dmem_region_priv().
+ *
+ * The region appears in every dmem.* file, in registration order.
  * May sleep.
+ *
+ * Return: the region, ERR_PTR(-EEXIST) for a name in use,
+ * ERR_PTR(-EINVAL) for a bad name, or ERR_PTR(-ENOMEM).
  */
 struct dmem_region *dmem_region_register(const char *name, u64 size,
 					 void *priv);
 
-/*
- * dmem_region_unregister() - remove a region.  It disappears from every
- * file at once and cannot be charged any more; pools with outstanding
- * charges stay valid until the last uncharge, then the region and its
- * pools are freed.  Safe against concurrent readers and writers (a write
- * racing with it fails with -ENODEV).  May sleep.
+/**
+ * dmem_region_unregister() - remove a region.
+ * @region: a region from dmem_region_register(); NULL, an ERR_PTR and a
+ *	second call are ignored.
+ *
+ * The region disappears from every file at once and cannot be charged
+ * any more; pools with outstanding charges stay valid until their last
+ * uncharge, then the region and its pools are freed.  Safe against
+ * concurrent readers and writers (a write racing with it fails with
+ * -ENODEV).  May sleep.
  */
 void dmem_region_unregister(struct dmem_region *region);
 
+/**
+ * dmem_region_name() - the name a region was registered with.
+ * @region: the region.
+ *
+ * Return: the NUL-terminated name, valid as long as @region is.
+ */
 const char *dmem_region_name(const struct dmem_region *region);
+
+/**
+ * dmem_region_size() - the capacity a region was registered with.
+ * @region: the region.
+ *
+ * Return: the size in bytes.
+ */
 u64 dmem_region_size(const struct dmem_region *region);
+
+/**
+ * dmem_region_priv() - the glue's cookie of a region.
+ * @region: the region.
+ *
+ * Return: the @priv given to dmem_region_register().
+ */
 void *dmem_region_priv(const struct dmem_region *region);
 
 /* ---- pools ------------------------------------------------------------ */
 
-/*
- * dmem_pool_get() - the pool of (@cg, @region), created with its ancestors'
- * pools if missing (O(depth) at any depth, no recursion).  Returns a
- * referenced pool, ERR_PTR(-ENODEV) if the region is unregistered,
- * ERR_PTR(-ENOMEM).  May sleep.
+/**
+ * dmem_pool_get() - the pool of a (cgroup, region) pair, created if missing.
+ * @cg: the cgroup's node (the caller holds a reference).
+ * @region: the region (registered, or the call fails).
+ *
+ * A missing pool is created with its ancestors' missing pools: O(depth)
+ * at any depth, no recursion.  May sleep.
+ *
+ * Return: a referenced pool (drop it with dmem_pool_put()),
+ * ERR_PTR(-ENODEV) if the region is unregistered or the cgroup offline,
+ * or ERR_PTR(-ENOMEM).
  */
 struct dmem_pool *dmem_pool_get(struct dmem_cg *cg, struct dmem_region *region);
 
-/* dmem_pool_find() - like dmem_pool_get() but never creates; NULL if none. */
+/**
+ * dmem_pool_find() - the pool of a (cgroup, region) pair, if it exists.
+ * @cg: the cgroup's node.
+ * @region: the region.
+ *
+ * Like dmem_pool_get() but never creates.  Lock-free, does not sleep.
+ *
+ * Return: a referenced pool (drop it with dmem_pool_put()), or NULL.
+ */
 struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
 				 struct dmem_region *region);
 
+/**
+ * dmem_pool_put() - drop a reference on a pool.
+ * @pool: the pool, or NULL (nothing happens).
+ *
+ * The last reference frees the pool and drops its references on the
+ * parent pool, the region and the cgroup node.  Any context.
+ */
 void dmem_pool_put(struct dmem_pool *pool);
+
+/**
+ * dmem_pool_cg() - the cgroup a pool counts for.
+ * @pool: the pool.
+ *
+ * Return: the cgroup's node (not referenced: @pool holds a reference).
+ */
 struct dmem_cg *dmem_pool_cg(const struct dmem_pool *pool);
+
+/**
+ * dmem_pool_region() - the region a pool counts in.
+ * @pool: the pool.
+ *
+ * Return: the region (not referenced: @pool holds a reference).
+ */
 struct dmem_region *dmem_pool_region(const struct dmem_pool *pool);
+
+/**
+ * dmem_pool_parent() - the pool of the parent cgroup in the same region.
+ * @pool: the pool.
+ *
+ * Return: the parent pool (not referenced: @pool holds a reference), NULL
+ * for the root cgroup's pool.
+ */
 struct dmem_pool *dmem_pool_parent(const struct dmem_pool *pool);
 
-/*
- * dmem_pool_try_charge() - charge @size bytes to @pool and its ancestors.
- * Returns 0, or -EAGAIN when a max would be exceeded; then nothing is
- * charged and, if @limit_pool is not NULL, *@limit_pool is the referenced
- * pool whose max was hit (drop it with dmem_pool_put()).  Returns -ENODEV
- * (nothing charged, no limit pool) if @pool is dead: its region was
- * unregistered or its cgroup went offline.  A successful charge keeps
- * @pool alive until the matching uncharge (without a reference count
- * operation per charge).  Lock-free, does not sleep.
+/**
+ * dmem_pool_try_charge() - charge bytes to a pool and its ancestors.
+ * @pool: the pool (the caller holds a reference during the call).
+ * @size: bytes; 0 charges nothing, more than DMEM_COUNTER_MAX is clamped.
+ * @limit_pool: NULL, or where to return the pool whose max was hit.
+ *
+ * On -EAGAIN nothing is charged and, if @limit_pool is not NULL,
+ * *@limit_pool is the referenced pool whose max was hit (drop it with
+ * dmem_pool_put()); otherwise *@limit_pool is set to NULL.  A successful
+ * charge keeps @pool alive until the matching uncharge (without a
+ * reference count operation per charge).  Lock-free, does not sleep.
+ *
+ * Return: 0; -EAGAIN when a max would be exceeded; -ENODEV (nothing
+ * charged, no limit pool) if @pool is dead: its region was unregistered
+ * or its cgroup went offline.
  */
 int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 			 struct dmem_pool **limit_pool);
 
-/*
- * dmem_pool_uncharge() - undo a successful charge of @size.  Lock-free,
- * does not sleep, may free @pool (and, after an unregister or offline, its
- * ancestors) when this was the last charge: do not touch @pool afterwards
- * unless you hold your own reference.
+/**
+ * dmem_pool_uncharge() - undo a successful charge.
+ * @pool: the pool given to dmem_pool_try_charge(), or NULL (nothing
+ *	happens).
+ * @size: the same size.
+ *
+ * Lock-free, does not sleep, may free @pool (and, after an unregister or
+ * offline, its ancestors) when this was the last charge: do not touch
+ * @pool afterwards unless you hold your own reference.
  */
 void dmem_pool_uncharge(struct dmem_pool *pool, u64 size);
 
 /* ---- protection (mainline 6.14 + 7.3 semantics, O(depth)) ------------- */
 
 /*
- * dmem_evict_valuable() - may a buffer charged to @test be evicted for an
- * allocation limited by @limit (NULL: no limit pool, the top-level
- * ancestor is used)?  Rules as upstream dmem_cgroup_state_evict_valuable().
- * Sets *@hit_low when the answer is no only because of low protection.
+ * All of these take pools the caller holds (a reference, or a charge that
+ * keeps them alive), never allocate or sleep, and are total: any counter
+ * values (a child's usage above its parent's in the middle of a charge
+ * included) give a result, computed in O(depth) at any depth with a fixed
+ * stack.
+ */
+
+/**
+ * dmem_evict_valuable() - may a buffer be evicted for an allocation?
+ * @limit: the pool whose max the allocation hit, or NULL: no limit pool,
+ *	protection is computed relative to @test's top-level ancestor.
+ * @test: the pool the candidate buffer is charged to.
+ * @ignore_low: the retry that may take low-protected buffers.
+ * @hit_low: NULL, or set to true when the answer is no only because of
+ *	low protection (never cleared).
+ *
+ * Rules as upstream dmem_cgroup_state_evict_valuable(): @limit itself is
+ * always fair game; a limit in the root cgroup allows anything (before
+ * protection is looked at, also when @test is protected); a pool outside
+ * @limit's subtree is not a candidate; otherwise usage at or
+ * below effective min protects, and so does effective low unless
+ * @ignore_low.
+ *
+ * Return: true if the buffer may be evicted.
  */
 bool dmem_evict_valuable(struct dmem_pool *limit, struct dmem_pool *test,
 			 bool ignore_low, bool *hit_low);
+
+/**
+ * dmem_below_min() - is a pool's usage within its effective min?
+ * @root: the root of the calculation (an ancestor of @pool), NULL for the
+ *	topmost ancestor.
+ * @pool: the pool, or NULL.
+ *
+ * Return: true if @pool's usage is at most its effective min relative to
+ * @root; false for NULL, for @root itself and for top-level pools, as
+ * upstream.
+ */
 bool dmem_below_min(struct dmem_pool *root, struct dmem_pool *pool);
+
+/**
+ * dmem_below_low() - is a pool's usage within its effective low?
+ * @root: the root of the calculation (an ancestor of @pool), NULL for the
+ *	topmost ancestor.
+ * @pool: the pool, or NULL.
+ *
+ * Return: as dmem_below_min(), for low.
+ */
 bool dmem_below_low(struct dmem_pool *root, struct dmem_pool *pool);
-/*
- * dmem_may_evict() - dmem_evict_valuable() with the root of the protection
- * computation chosen as TTM needs it: the limit pool if the allocation hit
- * a dmem.max, else the common ancestor of @evictor and @evictee (7.3); an
- * ancestor that is the root pool means "relative to the root" (documented
- * deviation: 7.3 would make every buffer of another top-level cgroup
- * evictable).
+
+/**
+ * dmem_may_evict() - the whole dmem eviction decision for one buffer.
+ * @limit: the pool whose dmem.max the allocation hit, or NULL.
+ * @evictor: the allocating cgroup's pool, or NULL if unknown.
+ * @evictee: the pool the candidate buffer is charged to.
+ * @ignore_low: the retry that may take low-protected buffers.
+ * @hit_low: NULL, or set to true when the answer is no only because of
+ *	low protection.
+ *
+ * dmem_evict_valuable() with the root of the protection computation
+ * chosen as TTM needs it: @limit if the allocation hit a dmem.max, else
+ * the common ancestor of @evictor and @evictee (7.3).  An ancestor that
+ * is the root pool means "relative to the root" rather than 7.3's
+ * "always evictable" (documented deviation: otherwise dmem.low and
+ * dmem.min could never protect one top-level cgroup from another).
+ *
+ * Return: true if the buffer may be evicted.
  */
 bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
 		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low);
 
-/*
- * What an allocation that found no room in its preferred placement may
- * evict before it falls back to the next one (7.3 aggressive protection):
- * nothing, only unprotected buffers (its cgroup is within its effective
- * low), or as a forced allocation would (within its effective min).
+/**
+ * enum dmem_alloc_evict - what an allocation may evict before falling back.
+ * @DMEM_ALLOC_EVICT_NONE: nothing: try the next placement first.
+ * @DMEM_ALLOC_EVICT_UNPROTECTED: only unprotected buffers (the cgroup is
+ *	within its effective low).
+ * @DMEM_ALLOC_EVICT_ANY: as a forced allocation would (the cgroup is
+ *	within its effective min).
+ *
+ * For an allocation that found no room in its preferred placement (7.3
+ * aggressive protection).
  */
 enum dmem_alloc_evict {
 	DMEM_ALLOC_EVICT_NONE,
@@ -165,28 +363,58 @@ enum dmem_alloc_evict {
 	DMEM_ALLOC_EVICT_ANY,
 };
 
+/**
+ * dmem_alloc_evict_before_fallback() - 7.3 "aggressive protection".
+ * @pool: the allocating cgroup's pool, with the new buffer charged.
+ *
+ * An allocation that finds no room in its preferred placement normally
+ * tries the next placement (VRAM -> GTT) before evicting anything.  One
+ * whose cgroup is within its effective min may evict as a forced
+ * allocation would (low-protected buffers on the retry, never min); one
+ * within its effective low may evict only unprotected buffers.
+ *
+ * Return: what the allocation may evict before it falls back to its next
+ * placement (see enum dmem_alloc_evict).
+ */
 enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool);
-/*
+
+/**
  * dmem_common_ancestor() - nearest pool that is @a, @b or an ancestor of
- * both (7.3 dmem_cgroup_get_common_ancestor()).  NOT referenced (unlike
- * upstream): it is an ancestor of both, so it stays valid as long as the
- * caller holds @a or @b.  NULL if either is NULL or the regions differ.
- * Never allocates or sleeps.
+ * both.
+ * @a: a pool.
+ * @b: another pool, of the same region.
+ *
+ * As 7.3 dmem_cgroup_get_common_ancestor(), but the result is not
+ * referenced: it is an ancestor of both, so it stays valid as long as the
+ * caller holds @a or @b.
+ *
+ * Return: the common ancestor, or NULL if either is NULL or the regions
+ * differ.
  */
 struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 				       struct dmem_pool *b);
-/*
- * Effective protection of @pool relative to @root (an ancestor, NULL: the
- * topmost).  0 when @pool == @root, @root is not an ancestor, or @pool has
- * no usage.  Does not sleep.  Total: any counter values (a child's usage
- * above its parent's in the middle of a charge included) give a result,
- * saturated at U64_MAX where the exact one does not fit in 64 bits;
+
+/**
+ * dmem_effective_min() - effective min of a pool relative to a root.
+ * @root: an ancestor of @pool, NULL for the topmost ancestor.
+ * @pool: the pool.
+ *
+ * Saturated at U64_MAX where the exact value does not fit in 64 bits;
  * bit-identical to upstream's unsigned long arithmetic wherever that does
- * not wrap.  O(depth) at any depth, fixed stack, no allocation.
- * below_min/below_low are false for @root itself and for top-level pools,
- * as upstream.
+ * not wrap.
+ *
+ * Return: the effective min in bytes; 0 when @pool is @root, @root is not
+ * an ancestor of @pool, or @pool has no usage.
  */
 u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
+
+/**
+ * dmem_effective_low() - effective low of a pool relative to a root.
+ * @root: an ancestor of @pool, NULL for the topmost ancestor.
+ * @pool: the pool.
+ *
+ * Return: as dmem_effective_min(), for low.
+ */
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
 
 /* ---- services for the dmem.* file table (src/dmem_files.c) ----------- */
@@ -290,10 +518,11 @@ struct dmem_limit_req {
 int dmem_apply_limits(enum dmem_pool_value limit,
 		      const struct dmem_limit_req *reqs, size_t n);
 
-/*
- * dmem_core_exit() - free everything at module unload (no users left):
- * unregisters regions the glue left registered (their pointers are dead
- * afterwards) and waits for deferred frees.
+/**
+ * dmem_core_exit() - free everything at module unload (no users left).
+ *
+ * Unregisters the regions the glue left registered (their pointers are
+ * dead afterwards) and waits for deferred frees.  May sleep.
  */
 void dmem_core_exit(void);
 

@@ -18,8 +18,9 @@
 #   (hooked into lib/Kconfig and lib/Makefile, Kconfig symbol
 #   CONFIG_DMEM_BACKPORT_KUNIT_TEST).  Which files are compiled:
 #   kunit/kunit.files (one repository-relative path per line) if it exists,
-#   else the sources of src/core.mk plus every kunit/*.c.  Until kunit/*.c exists a
-#   trivial placeholder suite (generated in the cache, not in the repo) runs.
+#   else the sources of src/core.mk plus every kunit/*.c.  Until kunit/*.c
+#   exists a trivial placeholder suite (generated in the cache, not in the
+#   repo) runs.
 # - Kernel config: tinyconfig + the few options KUnit needs to boot and
 #   print (see BASE_CONFIG) + kunit/.kunitconfig if it exists.  The build
 #   directory is keyed by source version + config hash, so a second run only

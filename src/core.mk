@@ -15,6 +15,10 @@
 #
 # Adding a core source: one word here and one #include there.
 
-DMEM_CORE_SRCS := src/dmem_core.c src/dmem_files.c
-DMEM_CORE_HDRS := include/dmem_core.h include/dmem_files.h include/dmem_port.h
+DMEM_CORE_SRCS := src/dmem_core.c \
+		  src/dmem_core_pool.c \
+		  src/dmem_core_protect.c \
+		  src/dmem_files.c
+DMEM_CORE_HDRS := include/dmem_core.h include/dmem_files.h \
+		  include/dmem_port.h src/dmem_core_internal.h
 DMEM_CORE_OBJS := $(DMEM_CORE_SRCS:.c=.o)

@@ -16,6 +16,8 @@
 #define DMEM_CORE_UNITY_H
 
 #include "dmem_core.c"
+#include "dmem_core_pool.c"
+#include "dmem_core_protect.c"
 #include "dmem_files.c"
 
 #endif /* DMEM_CORE_UNITY_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dmem-backport: userspace stand-ins for the few kernel primitives the pure
- * core (src/dmem_core.c) uses, so the very same source file builds into a
+ * core (src/core.mk) uses, so the very same source files build into a
  * test library.  Atomics map onto C11/GCC __atomic builtins (sequentially
  * consistent), locks onto pthreads, and RCU onto a reader counter with
  * deferred frees: a deferred object is freed only once the pending list was
