@@ -56,12 +56,12 @@ struct dmem_pool;
  *
  * Three different things, not to be confused:
  *  - struct cgroup is the kernel's cgroup; the core never sees it.
- *  - The cgroup glue keeps its per-cgroup state (struct dmem_cgroup in
- *    the glue, one per struct cgroup that has dmem state) and embeds one
- *    struct dmem_cg in it, initialised with dmem_cg_init() and a @release
- *    that frees the glue's object; container_of() leads from the node back
- *    to it.  Upstream's equivalent is struct dmemcg_state, which embeds
- *    the css instead.
+ *  - The cgroup glue keeps its per-cgroup state (struct dmem_cgstate in
+ *    src/cgroup/state.h, one per struct cgroup that has dmem state) and
+ *    embeds one struct dmem_cg in it, initialised with dmem_cg_init() and
+ *    a @release that frees the glue's object; container_of() leads from
+ *    the node back to it.  Upstream's equivalent is struct dmemcg_state,
+ *    which embeds the css instead.
  *  - struct dmem_cg is that embedded node, all the core knows of a
  *    cgroup: its parent, its pools, a reference count.  The core's
  *    functions take and return struct dmem_cg, never the glue's type.
