@@ -417,51 +417,7 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
  */
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
 
-/* ---- services for the dmem.* file table (src/dmem_files.c) ----------- */
-
-/**
- * dmem_walk_regions() - call @fn for every registered region, in
- * registration order.
- * @fn: called under rcu_read_lock(): must not sleep; @region stays valid
- *	during the call only.
- * @arg: passed to @fn.
- *
- * Return: nothing.
- */
-void dmem_walk_regions(void (*fn)(struct dmem_region *region, void *arg),
-		       void *arg);
-
-/**
- * dmem_region_get_by_name() - the registered region named by @len bytes
- * of @name.
- * @name: the name, not necessarily NUL-terminated.
- * @len: its length.
- *
- * Return: a referenced region (drop it with dmem_region_put()), or NULL if
- * no registered region has that name.
- */
-struct dmem_region *dmem_region_get_by_name(const char *name, size_t len);
-
-/**
- * dmem_region_put() - drop a reference taken by dmem_region_get_by_name().
- * @region: the region; freed (after RCU) with its last reference.
- *
- * Return: nothing.
- */
-void dmem_region_put(struct dmem_region *region);
-
-/**
- * dmem_pool_lookup() - the existing pool of (@cg, @region), not referenced.
- * @cg: the cgroup.
- * @region: the region.
- *
- * The caller holds rcu_read_lock() (the pool stays valid until it drops
- * it); dmem_pool_find() is the referenced variant.
- *
- * Return: the pool, or NULL if @cg has none for @region.
- */
-struct dmem_pool *dmem_pool_lookup(struct dmem_cg *cg,
-				   struct dmem_region *region);
+/* ---- pool values (the dmem.* files show them) ------------------------ */
 
 /**
  * enum dmem_pool_value - the values a pool keeps, for dmem_pool_value().
@@ -489,34 +445,6 @@ enum dmem_pool_value {
  * Return: the value in bytes (>= DMEM_COUNTER_MAX means "max").
  */
 u64 dmem_pool_value(const struct dmem_pool *pool, enum dmem_pool_value value);
-
-/**
- * struct dmem_limit_req - one limit to set, for dmem_apply_limits().
- * @region: the region (referenced by the caller).
- * @pool: the pool of the cgroup in @region (referenced by the caller).
- * @value: the new limit in bytes (clamped to DMEM_COUNTER_MAX).
- */
-struct dmem_limit_req {
-	struct dmem_region *region;
-	struct dmem_pool *pool;
-	u64 value;
-};
-
-/**
- * dmem_apply_limits() - set one limit in several pools, all or nothing.
- * @limit: DMEM_POOL_MIN, DMEM_POOL_LOW or DMEM_POOL_MAX (others change
- *	nothing).
- * @reqs: the requests.
- * @n: how many.
- *
- * Under the core lock, so that no region can be unregistered half-way.
- * Does not sleep.
- *
- * Return: 0, or -ENODEV (nothing changed) if a region of @reqs was
- * unregistered.
- */
-int dmem_apply_limits(enum dmem_pool_value limit,
-		      const struct dmem_limit_req *reqs, size_t n);
 
 /**
  * dmem_core_exit() - free everything at module unload (no users left).

@@ -6,10 +6,13 @@
  * shows and how a write is applied (see include/dmem_files.h); the show
  * and write operations of the rows, the limit value parser and the two
  * entry points the glue and the tests use (dmem_show(),
- * dmem_write_limits()) live here.  Only the core API (include/dmem_core.h)
- * is used: no kernel-version knowledge, built into the module and into
- * the userspace tests alike.
+ * dmem_write_limits()) live here.  Part of the pure core (src/core.mk):
+ * no kernel-version knowledge, built into the module and into the
+ * userspace tests alike.  It never touches the core's structures: it uses
+ * the core API and the few services src/dmem_core_internal.h declares for
+ * it (walking the regions, looking one up by name, setting limits).
  */
+#include "dmem_core_internal.h"
 #include "dmem_files.h"
 
 static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
