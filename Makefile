@@ -51,7 +51,11 @@ obj-m := dmem_backport.o
 include $(src)/src/core.mk
 dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/dmem_main.o \
-		   src/dmem_cgroupfs.o \
+		   src/cgroup/state.o \
+		   src/cgroup/charge.o \
+		   src/cgroup/cftypes.o \
+		   src/cgroup/subtree_control.o \
+		   src/cgroup/cgroupfs.o \
 		   src/hook/hook.o \
 		   src/hook/hooks.o \
 		   src/compat/ttm_evict_compat.o \

@@ -56,12 +56,12 @@ struct dmem_pool;
  *
  * Three different things, not to be confused:
  *  - struct cgroup is the kernel's cgroup; the core never sees it.
- *  - The cgroup glue keeps its per-cgroup state (struct dmem_cgroup in
- *    the glue, one per struct cgroup that has dmem state) and embeds one
- *    struct dmem_cg in it, initialised with dmem_cg_init() and a @release
- *    that frees the glue's object; container_of() leads from the node back
- *    to it.  Upstream's equivalent is struct dmemcg_state, which embeds
- *    the css instead.
+ *  - The cgroup glue keeps its per-cgroup state (struct dmem_cgstate in
+ *    src/cgroup/state.h, one per struct cgroup that has dmem state) and
+ *    embeds one struct dmem_cg in it, initialised with dmem_cg_init() and
+ *    a @release that frees the glue's object; container_of() leads from
+ *    the node back to it.  Upstream's equivalent is struct dmemcg_state,
+ *    which embeds the css instead.
  *  - struct dmem_cg is that embedded node, all the core knows of a
  *    cgroup: its parent, its pools, a reference count.  The core's
  *    functions take and return struct dmem_cg, never the glue's type.
@@ -77,16 +77,6 @@ struct dmem_cg {
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
 	bool offline;
-};
-
-/** enum dmem_file - the dmem.* files the core can show or write. */
-enum dmem_file {
-	DMEM_FILE_CAPACITY,	/* root only, read */
-	DMEM_FILE_CURRENT,	/* every cgroup, read */
-	DMEM_FILE_MIN,		/* non-root, read-write */
-	DMEM_FILE_LOW,		/* non-root, read-write */
-	DMEM_FILE_MAX,		/* non-root, read-write */
-	DMEM_FILE_PEAK,		/* non-root, read */
 };
 
 /* ---- cgroups ---------------------------------------------------------- */
@@ -282,18 +272,6 @@ int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
  */
 void dmem_pool_uncharge(struct dmem_pool *pool, u64 size);
 
-/**
- * dmem_pool_read() - one value of a pool, as a dmem.* file shows it.
- * @pool: the pool.
- * @file: which value: capacity (the region's size), current, min, low,
- *	max or peak.
- *
- * Lock-free, does not sleep.
- *
- * Return: the value in bytes (DMEM_COUNTER_MAX or more means "max").
- */
-u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file);
-
 /* ---- protection (mainline 6.14 + 7.3 semantics, O(depth)) ------------- */
 
 /*
@@ -439,43 +417,34 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
  */
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
 
-/* ---- dmem.* files ----------------------------------------------------- */
+/* ---- pool values (the dmem.* files show them) ------------------------ */
 
-/* Where dmem_show() sends its text: the glue passes seq_puts, tests a buffer. */
-struct dmem_printer {
-	void (*puts)(struct dmem_printer *p, const char *s);
+/**
+ * enum dmem_pool_value - the values a pool keeps, for dmem_pool_value().
+ * @DMEM_POOL_CURRENT: bytes charged to the pool and its descendants.
+ * @DMEM_POOL_MIN: configured min (a limit: dmem_apply_limits() sets it).
+ * @DMEM_POOL_LOW: configured low (a limit).
+ * @DMEM_POOL_MAX: configured max (a limit).
+ * @DMEM_POOL_PEAK: high-water mark of @DMEM_POOL_CURRENT.
+ */
+enum dmem_pool_value {
+	DMEM_POOL_CURRENT,
+	DMEM_POOL_MIN,
+	DMEM_POOL_LOW,
+	DMEM_POOL_MAX,
+	DMEM_POOL_PEAK,
 };
 
-/*
- * dmem_show() - print @file for @cg: one "<region> <value>\n" line per
- * registered region in registration order; a region without a pool prints
- * 0 (max prints "max").
+/**
+ * dmem_pool_value() - read one value of @pool.
+ * @pool: the pool.
+ * @value: which value.
+ *
+ * Lock-free, does not sleep.
+ *
+ * Return: the value in bytes (>= DMEM_COUNTER_MAX means "max").
  */
-void dmem_show(struct dmem_cg *cg, enum dmem_file file,
-	       struct dmem_printer *p);
-
-/*
- * dmem_write_limits() - apply a write of dmem.min/low/max to @cg.
- * @buf holds @len bytes (not necessarily NUL-terminated); as upstream,
- * which parses the kernfs buffer as a C string, a NUL byte ends the input
- * (what follows it is ignored).  One or more "<region> <value>" lines,
- * blank lines skipped (an empty write succeeds and changes nothing);
- * value is "max" or a number with an optional K/M/G/T/P/E suffix.  The
- * whole write is validated (and pools allocated) before anything is
- * applied: an error changes nothing.
- * Returns 0 or -EINVAL (unknown region, missing or bad value, overflow),
- * -ENODEV (region went away during the write), -ENOMEM.  May sleep.
- */
-int dmem_write_limits(struct dmem_cg *cg, enum dmem_file file,
-		      const char *buf, size_t len);
-
-/*
- * dmem_parse_value() - parse one limit value as dmem_write_limits() does:
- * "max" or a number (memparse() syntax, K/M/G/T/P/E suffix, nothing may
- * follow).  Values above DMEM_COUNTER_MAX are clamped to it.  Returns 0, or
- * -EINVAL for no digits, trailing characters or 64-bit overflow.
- */
-int dmem_parse_value(const char *s, u64 *out);
+u64 dmem_pool_value(const struct dmem_pool *pool, enum dmem_pool_value value);
 
 /**
  * dmem_core_exit() - free everything at module unload (no users left).

@@ -17,7 +17,8 @@
 
 DMEM_CORE_SRCS := src/dmem_core.c \
 		  src/dmem_core_pool.c \
-		  src/dmem_core_protect.c
-DMEM_CORE_HDRS := include/dmem_core.h include/dmem_port.h \
-		  src/dmem_core_internal.h
+		  src/dmem_core_protect.c \
+		  src/dmem_files.c
+DMEM_CORE_HDRS := include/dmem_core.h include/dmem_files.h \
+		  include/dmem_port.h src/dmem_core_internal.h
 DMEM_CORE_OBJS := $(DMEM_CORE_SRCS:.c=.o)

@@ -204,4 +204,57 @@ void dmem_pool_release_unlinked(struct list_head *list);
  */
 void dmem_pool_drop_list_ref(struct dmem_pool *pool);
 
+/* ---- for the dmem.* file table (src/dmem_files.c) -------------------- */
+
+/**
+ * dmem_walk_regions() - call @fn for every registered region, in
+ * registration order.
+ * @fn: called under rcu_read_lock(): must not sleep; @region stays valid
+ *	during the call only.
+ * @arg: passed to @fn.
+ *
+ * Return: nothing.
+ */
+void dmem_walk_regions(void (*fn)(struct dmem_region *region, void *arg),
+		       void *arg);
+
+/**
+ * dmem_region_get_by_name() - the registered region named by @len bytes
+ * of @name.
+ * @name: the name, not necessarily NUL-terminated.
+ * @len: its length.
+ *
+ * Return: a referenced region (drop it with dmem_region_put()), or NULL if
+ * no registered region has that name.
+ */
+struct dmem_region *dmem_region_get_by_name(const char *name, size_t len);
+
+/**
+ * struct dmem_limit_req - one limit to set, for dmem_apply_limits().
+ * @region: the region (referenced by the caller).
+ * @pool: the pool of the cgroup in @region (referenced by the caller).
+ * @value: the new limit in bytes (clamped to DMEM_COUNTER_MAX).
+ */
+struct dmem_limit_req {
+	struct dmem_region *region;
+	struct dmem_pool *pool;
+	u64 value;
+};
+
+/**
+ * dmem_apply_limits() - set one limit in several pools, all or nothing.
+ * @limit: DMEM_POOL_MIN, DMEM_POOL_LOW or DMEM_POOL_MAX (others change
+ *	nothing).
+ * @reqs: the requests.
+ * @n: how many.
+ *
+ * Under the core lock, so that no region can be unregistered half-way.
+ * Does not sleep.
+ *
+ * Return: 0, or -ENODEV (nothing changed) if a region of @reqs was
+ * unregistered.
+ */
+int dmem_apply_limits(enum dmem_pool_value limit,
+		      const struct dmem_limit_req *reqs, size_t n);
+
 #endif /* DMEM_CORE_INTERNAL_H */

@@ -17,7 +17,7 @@
 #include <linux/init.h>
 
 #include "dmem_core.h"
-#include "dmem_cgroupfs.h"
+#include "cgroup/cgroupfs.h"
 #include "ttm/init.h"
 #include "hook/hook.h"
 #include "compat/native_dmem.h"

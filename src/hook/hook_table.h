@@ -7,12 +7,16 @@
  *
  * Included only by src/hook/hooks.c, once per use of the rows: no include
  * guard on purpose.
- *
- * The cgroup glue's hooks (groups CGROUP_FILES and CGROUP_PROTOCOL) still
- * declare their records by hand and install them with
- * dmem_hook_install_all(); their rows come here when they are declared
- * with DMEM_HOOK_DEFINE*().
  */
+
+/* calling cgroup core to add and remove the dmem.* files */
+DMEM_HOOK_ROW(CGROUP_FILES, cgroup_add_dfl_cftypes)	/* src/cgroup/cftypes.c */
+DMEM_HOOK_ROW(CGROUP_FILES, cgroup_rm_cftypes)		/* src/cgroup/cftypes.c */
+/* "dmem" in cgroup.controllers and cgroup.subtree_control */
+DMEM_HOOK_ROW(CGROUP_PROTOCOL, kernfs_setattr)		/* src/cgroup/subtree_control.c */
+DMEM_HOOK_ROW(CGROUP_PROTOCOL, cgroup_controllers_show)	/* src/cgroup/subtree_control.c */
+DMEM_HOOK_ROW(CGROUP_PROTOCOL, cgroup_subtree_control_show) /* src/cgroup/subtree_control.c */
+DMEM_HOOK_ROW(CGROUP_PROTOCOL, cgroup_subtree_control_write) /* src/cgroup/subtree_control.c */
 
 /* undo (uncharge, region removal) and allocation scopes */
 DMEM_HOOK_ROW(TTM_TRACK, ttm_resource_fini)		/* src/ttm/charge.c */

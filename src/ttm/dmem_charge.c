@@ -6,7 +6,7 @@
 #include <linux/err.h>
 
 #include "ttm/dmem_charge.h"
-#include "dmem_cgroupfs.h"
+#include "cgroup/cgroupfs.h"
 
 /*
  * The current task's pool in @region, its cgroup pinned: the pin is taken

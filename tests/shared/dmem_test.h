@@ -13,7 +13,7 @@
 #ifndef DMEM_TEST_H
 #define DMEM_TEST_H
 
-#include "dmem_core.h"
+#include "dmem_files.h"
 
 /* ---- test cgroups --------------------------------------------------------- */
 

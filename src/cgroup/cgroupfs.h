@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmem-backport: cgroupfs interface and per-cgroup state.
+ * dmem-backport: the cgroup glue, as the rest of the module sees it.
  *
  * The dmem.* files are added to an existing controller (module parameter
  * "host": memory, or io) because a module cannot register a controller.
  * "dmem" is enabled per cgroup in cgroup.subtree_control with upstream's
- * rules, in state of our own.  Per-cgroup state is a struct dmem_cg (core)
- * per struct cgroup with a dmem css, created on first use (charge, limit
- * write, "+dmem").
+ * rules, in state of our own.  Per-cgroup state is a struct dmem_cgstate
+ * (embedding the core's struct dmem_cg) per struct cgroup with a dmem css,
+ * created on first use (charge, limit write, "+dmem").
+ *
+ * The parts, in src/cgroup/: state.c (per-cgroup state, its lifecycle and
+ * the cgroup tracepoint probes), charge.c (the state and pool a task
+ * charges to: the functions below), cftypes.c (the dmem.* files, built
+ * from the core's table in src/dmem_files.c), subtree_control.c
+ * (cgroup.controllers and cgroup.subtree_control, the owner of the files
+ * of a delegated subtree, the choice of the host controller) and
+ * cgroupfs.c (init and exit).
  */
-#ifndef DMEM_CGROUPFS_H
-#define DMEM_CGROUPFS_H
+#ifndef DMEM_CGROUP_CGROUPFS_H
+#define DMEM_CGROUP_CGROUPFS_H
 
 #include "dmem_core.h"
 
@@ -46,13 +54,40 @@ struct dmem_pool *dmem_pool_of_current(struct dmem_region *region);
  * @cg: a dmem_cg from dmem_cg_of_current() or a pool of it.
  *
  * Every dmem_cg_pin() needs one dmem_cg_unpin().  Any context.
+ *
+ * Return: nothing.
  */
 void dmem_cg_pin(struct dmem_cg *cg);
 
-/** dmem_cg_unpin() - drop a pin taken with dmem_cg_pin(). Any context. */
+/**
+ * dmem_cg_unpin() - drop a pin taken with dmem_cg_pin().
+ * @cg: the pinned dmem_cg.
+ *
+ * Any context.
+ *
+ * Return: nothing.
+ */
 void dmem_cg_unpin(struct dmem_cg *cg);
 
+/**
+ * dmem_cgroupfs_init() - pick the host controller, add the dmem.* files to
+ * it and start managing "dmem" in cgroup.subtree_control.
+ *
+ * Nothing is enabled at load, whatever the host's state.  On failure
+ * prints one pr_err and undoes everything.  May sleep.
+ *
+ * Return: 0 or a negative errno.
+ */
 int dmem_cgroupfs_init(void);
+
+/**
+ * dmem_cgroupfs_exit() - undo dmem_cgroupfs_init(): remove the files (and
+ * wait for their readers and writers), the hooks and every state.
+ *
+ * May sleep.
+ *
+ * Return: nothing.
+ */
 void dmem_cgroupfs_exit(void);
 
-#endif /* DMEM_CGROUPFS_H */
+#endif /* DMEM_CGROUP_CGROUPFS_H */

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmem-backport: per-cgroup state of the cgroup glue and its lifecycle.
+ *
+ * One struct dmem_cgstate (embedding the core's struct dmem_cg) per
+ * struct cgroup that has a dmem css, in a hash table keyed by the struct
+ * cgroup *, looked up under RCU, created on first charge, limit write or
+ * "+dmem" (its parent, which enables dmem, has state already: no walk, no
+ * recursion).  The cgroup_rmdir tracepoint resets its limits, the
+ * cgroup_release tracepoint (the struct cgroup is about to be freed) drops
+ * it.  Both probes run in atomic context and defer their work to our
+ * workqueue.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
+
+#include "cgroup/state.h"
+
+struct cgroup_subsys *dmem_host;
+
+#define DMEM_CGSTATE_HASH_BITS	8
+static DEFINE_HASHTABLE(dmem_cgstates, DMEM_CGSTATE_HASH_BITS);
+/* writers of dmem_cgstates, the children lists and subtree_on */
+DEFINE_SPINLOCK(dmem_cgstate_lock);
+static DEFINE_MUTEX(dmem_cgstate_create_lock);
+static struct workqueue_struct *dmem_wq;
+
+struct dmem_cg dmem_empty_cg;
+
+static void dmem_cgstate_free(struct dmem_cg *cg)
+{
+	kfree_rcu(to_dmem_cgstate(cg), rcu);
+}
+
+/* Caller holds rcu_read_lock() or dmem_cgstate_lock. */
+struct dmem_cgstate *dmem_cgstate_lookup(struct cgroup *cgrp)
+{
+	struct dmem_cgstate *dc;
+
+	hash_for_each_possible_rcu(dmem_cgstates, dc, node, (unsigned long)cgrp)
+		if (dc->cgrp == cgrp)
+			return dc;
+	return NULL;
+}
+
+/**
+ * dmem_cgstate_find() - referenced state of @cgrp, or NULL if it has none.
+ * @cgrp: the cgroup.
+ *
+ * The hash table's reference is dropped an RCU grace period after the
+ * object left the table, so an object found under rcu_read_lock() still
+ * has it and can be referenced.  Any context.
+ *
+ * Return: the referenced state, or NULL.
+ */
+struct dmem_cgstate *dmem_cgstate_find(struct cgroup *cgrp)
+{
+	struct dmem_cgstate *dc;
+
+	rcu_read_lock();
+	dc = dmem_cgstate_lookup(cgrp);
+	if (dc)
+		dmem_cg_get(&dc->cg);
+	rcu_read_unlock();
+	return dc;
+}
+
+/*
+ * Does @cgrp list "dmem" in its cgroup.subtree_control?  Caller holds
+ * rcu_read_lock() or dmem_cgstate_lock.
+ */
+bool dmem_subtree_enabled(struct cgroup *cgrp)
+{
+	struct dmem_cgstate *dc = dmem_cgstate_lookup(cgrp);
+
+	return dc && READ_ONCE(dc->subtree_on);
+}
+
+/*
+ * Would upstream give @cgrp a dmem css: is it the root, or does its parent
+ * enable dmem?  Then the dmem.* files "exist" there and charges of its
+ * tasks stay there.  Caller holds rcu_read_lock() or dmem_cgstate_lock.
+ */
+bool dmem_has_css(struct cgroup *cgrp)
+{
+	struct cgroup *parent = cgroup_parent(cgrp);
+
+	return !parent || dmem_subtree_enabled(parent);
+}
+
+/* Reset the limits and unlink the pools of @dc, once. */
+static void dmem_cgstate_offline(struct dmem_cgstate *dc)
+{
+	if (!atomic_xchg(&dc->offlined, 1))
+		dmem_cg_offline(&dc->cg);
+}
+
+static void dmem_cgstate_offline_fn(struct work_struct *work)
+{
+	struct dmem_cgstate *dc = container_of(work, struct dmem_cgstate,
+					      offline_work);
+
+	dmem_cgstate_offline(dc);
+	dmem_cg_put(&dc->cg);
+}
+
+static void dmem_cgstate_release_fn(struct work_struct *work)
+{
+	struct dmem_cgstate *dc = container_of(to_rcu_work(work),
+					      struct dmem_cgstate, release_work);
+
+	dmem_cg_put(&dc->cg);
+}
+
+bool dmem_cgroup_online(struct cgroup *cgrp)
+{
+	return READ_ONCE(cgrp->self.flags) & CSS_ONLINE;
+}
+
+/*
+ * Create the state of @cgrp, which must have a dmem css: the root, or a
+ * cgroup whose parent enables dmem (and so has state).  Constant work and
+ * stack whatever the depth.  Called with dmem_cgstate_create_lock held;
+ * the caller keeps @cgrp alive, and a live cgroup keeps its ancestors
+ * alive.
+ *
+ * If @cgrp was removed already (a write or a charge racing with rmdir),
+ * the state is created offline: the rmdir probe may have run before the
+ * state could be found, and nothing else would ever offline it.
+ *
+ * Return: the referenced state, ERR_PTR(-EAGAIN) if @cgrp has no dmem css
+ * (any more), ERR_PTR(-ENOMEM).
+ */
+static struct dmem_cgstate *dmem_cgstate_create(struct cgroup *cgrp)
+{
+	struct cgroup *parent_cgrp = cgroup_parent(cgrp);
+	struct dmem_cgstate *dc, *parent = NULL;
+	bool css_ok;
+
+	lockdep_assert_held(&dmem_cgstate_create_lock);
+	dc = dmem_cgstate_find(cgrp);
+	if (dc)
+		return dc;
+	if (parent_cgrp) {
+		parent = dmem_cgstate_find(parent_cgrp);
+		if (!parent)
+			return ERR_PTR(-EAGAIN);
+	}
+	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+	if (!dc) {
+		if (parent)
+			dmem_cg_put(&parent->cg);
+		return ERR_PTR(-ENOMEM);
+	}
+	/* the initial reference belongs to the hash table */
+	dmem_cg_init(&dc->cg, parent ? &parent->cg : NULL, dmem_cgstate_free);
+	dc->cgrp = cgrp;
+	INIT_LIST_HEAD(&dc->children);
+	INIT_LIST_HEAD(&dc->sibling);
+	INIT_WORK(&dc->offline_work, dmem_cgstate_offline_fn);
+	INIT_RCU_WORK(&dc->release_work, dmem_cgstate_release_fn);
+
+	spin_lock(&dmem_cgstate_lock);
+	css_ok = !parent || READ_ONCE(parent->subtree_on);
+	if (css_ok) {
+		hash_add_rcu(dmem_cgstates, &dc->node, (unsigned long)cgrp);
+		if (parent)
+			list_add_tail(&dc->sibling, &parent->children);
+		dmem_cg_get(&dc->cg);		/* the caller's */
+	}
+	spin_unlock(&dmem_cgstate_lock);
+	if (parent)
+		dmem_cg_put(&parent->cg);	/* the child holds its own */
+	if (!css_ok) {
+		dmem_cg_put(&dc->cg);		/* frees it */
+		return ERR_PTR(-EAGAIN);
+	}
+	/* hashed before the test; pairs with dmem_probe_cgroup_rmdir() */
+	smp_mb();
+	if (!dmem_cgroup_online(cgrp))
+		dmem_cgstate_offline(dc);
+	return dc;
+}
+
+struct dmem_cgstate *dmem_cgstate_find_or_create(struct cgroup *cgrp)
+{
+	struct dmem_cgstate *dc = dmem_cgstate_find(cgrp);
+
+	if (dc)
+		return dc;
+	mutex_lock(&dmem_cgstate_create_lock);
+	dc = dmem_cgstate_create(cgrp);
+	mutex_unlock(&dmem_cgstate_create_lock);
+	return dc;
+}
+
+struct dmem_cgstate *dmem_cgstate_get(struct cgroup *cgrp)
+{
+	struct dmem_cgstate *dc = dmem_cgstate_find_or_create(cgrp);
+
+	if (dc == ERR_PTR(-EAGAIN))
+		dc = ERR_PTR(-ENODEV);
+	return dc;
+}
+
+/*
+ * "-dmem" in @dc's cgroup.subtree_control: upstream destroys the dmem css
+ * of every child.  Their states leave the table (new ones start from
+ * defaults), their limits are reset and their pools unlinked; charges stay
+ * with the old pools until freed.  Return: false (-EBUSY) if a child
+ * enables dmem itself.
+ */
+bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
+{
+	struct dmem_cgstate *child, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock(&dmem_cgstate_lock);
+	list_for_each_entry(child, &dc->children, sibling) {
+		if (child->subtree_on) {
+			spin_unlock(&dmem_cgstate_lock);
+			return false;
+		}
+	}
+	WRITE_ONCE(dc->subtree_on, false);
+	list_for_each_entry_safe(child, tmp, &dc->children, sibling) {
+		hash_del_rcu(&child->node);
+		list_move_tail(&child->sibling, &gone);
+	}
+	spin_unlock(&dmem_cgstate_lock);
+
+	list_for_each_entry_safe(child, tmp, &gone, sibling) {
+		list_del_init(&child->sibling);
+		dmem_cgstate_offline(child);
+		/* drop the table's reference once RCU readers cannot find it */
+		queue_rcu_work(dmem_wq, &child->release_work);
+	}
+	return true;
+}
+
+/* cgroup_rmdir tracepoint: atomic context. */
+static void dmem_probe_cgroup_rmdir(void *data, struct cgroup *cgrp,
+				    const char *path)
+{
+	struct dmem_cgstate *dc;
+
+	/* CSS_ONLINE was cleared before; pairs with dmem_cgstate_create() */
+	smp_mb();
+	spin_lock(&dmem_cgstate_lock);
+	dc = dmem_cgstate_lookup(cgrp);
+	if (dc) {
+		/* a removed child does not keep its parent from "-dmem" */
+		WRITE_ONCE(dc->subtree_on, false);
+		dmem_cg_get(&dc->cg);
+	}
+	spin_unlock(&dmem_cgstate_lock);
+	if (dc && !queue_work(dmem_wq, &dc->offline_work))
+		dmem_cg_put(&dc->cg);	/* already queued with a reference */
+}
+
+/* cgroup_release tracepoint: the struct cgroup is about to be freed. */
+static void dmem_probe_cgroup_release(void *data, struct cgroup *cgrp,
+				      const char *path)
+{
+	struct dmem_cgstate *dc;
+
+	spin_lock(&dmem_cgstate_lock);
+	dc = dmem_cgstate_lookup(cgrp);
+	if (dc) {
+		hash_del_rcu(&dc->node);
+		list_del_init(&dc->sibling);
+	}
+	spin_unlock(&dmem_cgstate_lock);
+	/* drop the table's reference once RCU readers cannot find it */
+	if (dc)
+		queue_rcu_work(dmem_wq, &dc->release_work);
+}
+
+/* Module unload: nothing can look up or create state any more. */
+static void dmem_cgstates_drop_all(void)
+{
+	struct dmem_cgstate *dc;
+	struct hlist_node *tmp;
+	LIST_HEAD(dead);
+	int bkt;
+
+	spin_lock(&dmem_cgstate_lock);
+	hash_for_each_safe(dmem_cgstates, bkt, tmp, dc, node) {
+		hash_del_rcu(&dc->node);
+		list_del(&dc->sibling);
+		list_add_tail(&dc->sibling, &dead);
+	}
+	spin_unlock(&dmem_cgstate_lock);
+	synchronize_rcu();
+	while (!list_empty(&dead)) {
+		dc = list_first_entry(&dead, struct dmem_cgstate, sibling);
+		list_del(&dc->sibling);
+		dmem_cg_put(&dc->cg);
+	}
+}
+
+/* ---- cgroup tracepoints ------------------------------------------------ */
+
+struct dmem_tracepoint {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+	bool registered;
+};
+
+static struct dmem_tracepoint dmem_tracepoints[] = {
+	{ .name = "cgroup_rmdir", .probe = dmem_probe_cgroup_rmdir },
+	{ .name = "cgroup_release", .probe = dmem_probe_cgroup_release },
+};
+
+static void dmem_tracepoint_match(struct tracepoint *tp, void *priv)
+{
+	struct dmem_tracepoint *dt = priv;
+
+	if (!strcmp(tp->name, dt->name))
+		dt->tp = tp;
+}
+
+static void dmem_tracepoints_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dmem_tracepoints); i++) {
+		struct dmem_tracepoint *dt = &dmem_tracepoints[i];
+
+		if (dt->registered)
+			tracepoint_probe_unregister(dt->tp, dt->probe, NULL);
+		dt->registered = false;
+	}
+	tracepoint_synchronize_unregister();
+}
+
+static int dmem_tracepoints_register(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(dmem_tracepoints); i++) {
+		struct dmem_tracepoint *dt = &dmem_tracepoints[i];
+
+		dt->tp = NULL;
+		for_each_kernel_tracepoint(dmem_tracepoint_match, dt);
+		if (!dt->tp) {
+			pr_err("tracepoint %s not found\n", dt->name);
+			err = -ENOENT;
+			goto fail;
+		}
+		err = tracepoint_probe_register(dt->tp, dt->probe, NULL);
+		if (err) {
+			pr_err("cannot attach to tracepoint %s (%d)\n",
+			       dt->name, err);
+			goto fail;
+		}
+		dt->registered = true;
+	}
+	return 0;
+
+fail:
+	dmem_tracepoints_unregister();
+	return err;
+}
+
+int dmem_cgstate_init(void)
+{
+	int err;
+
+	dmem_cg_init(&dmem_empty_cg, NULL, NULL);
+	dmem_wq = alloc_workqueue("dmem_cgroup", 0, 0);
+	if (!dmem_wq)
+		return -ENOMEM;
+	err = dmem_tracepoints_register();
+	if (err)
+		destroy_workqueue(dmem_wq);
+	return err;
+}
+
+void dmem_cgstate_exit(void)
+{
+	dmem_tracepoints_unregister();
+	/* pending release works are queued after a grace period */
+	rcu_barrier();
+	destroy_workqueue(dmem_wq);
+	dmem_cgstates_drop_all();
+}
