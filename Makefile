@@ -54,7 +54,8 @@ dmem_backport-y := src/dmem_core.o \
 		   src/compat/hook.o \
 		   src/compat/ttm_compat.o \
 		   src/ttm_dmem.o \
-		   src/ttm_dmem_evict.o
+		   src/ttm_dmem_evict.o \
+		   src/dmem_lockstat.o
 
 ccflags-y += -I$(src)/include -I$(src)/src
 

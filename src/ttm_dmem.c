@@ -38,6 +38,7 @@
 #include "compat/ftrace_compat.h"
 #include "compat/hook.h"
 #include "dmem_cgroupfs.h"
+#include "dmem_lockstat.h"
 
 /**
  * struct dmem_ttm_dev - a TTM device whose VRAM manager is a region.
@@ -181,7 +182,7 @@ static struct dmem_ttm_dev *dmem_ttm_dev_get(struct ttm_device *bdev,
 {
 	struct dmem_ttm_dev *dev;
 
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	if (dev && dev->man == man)
 		refcount_inc(&dev->ref);
@@ -217,7 +218,7 @@ static bool dmem_ttm_is_region(struct ttm_device *bdev,
 	struct dmem_ttm_dev *dev;
 	bool found;
 
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	found = dev && dev->man == man;
 	spin_unlock(&dmem_ttm_devs_lock);
@@ -237,7 +238,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	struct dmem_ttm_dev *dev;
 
 	lockdep_assert_held(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(f->bdev);
 	spin_unlock(&dmem_ttm_devs_lock);
 	if (dev)
@@ -257,7 +258,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	dev->man = f->man;
 	dev->region = region;
 	refcount_set(&dev->ref, 1);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	list_add_tail(&dev->node, &dmem_ttm_devs);
 	spin_unlock(&dmem_ttm_devs_lock);
 	pr_info("region %s, %llu bytes\n", f->name, f->size);
@@ -297,7 +298,7 @@ static void dmem_ttm_remove_device(struct ttm_device *bdev)
 	struct dmem_ttm_dev *dev;
 
 	mutex_lock(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	if (dev)
 		list_del(&dev->node);
@@ -408,7 +409,7 @@ struct dmem_ttm_ctx *dmem_ttm_ctx_current(void)
 {
 	struct dmem_ttm_ctx *ctx;
 
-	spin_lock(&dmem_ttm_ctxs_lock);
+	dmem_spin_lock(&dmem_ttm_ctxs_lock);
 	ctx = dmem_ttm_ctx_find_locked();
 	spin_unlock(&dmem_ttm_ctxs_lock);
 	return ctx;
@@ -429,7 +430,7 @@ static bool dmem_ttm_ctx_enter(struct dmem_ttm_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->task = current;
-	spin_lock(&dmem_ttm_ctxs_lock);
+	dmem_spin_lock(&dmem_ttm_ctxs_lock);
 	if (!dmem_ttm_ctx_find_locked()) {
 		hash_add(dmem_ttm_ctxs, &ctx->node, (unsigned long)current);
 		mine = true;
@@ -452,7 +453,7 @@ static void dmem_ttm_ctx_set_pools(struct dmem_ttm_ctx *ctx,
 
 static void dmem_ttm_ctx_leave(struct dmem_ttm_ctx *ctx)
 {
-	spin_lock(&dmem_ttm_ctxs_lock);
+	dmem_spin_lock(&dmem_ttm_ctxs_lock);
 	hash_del(&ctx->node);
 	spin_unlock(&dmem_ttm_ctxs_lock);
 	dmem_ttm_ctx_set_pools(ctx, NULL, NULL);
@@ -463,7 +464,7 @@ static void dmem_ttm_ctx_leave(struct dmem_ttm_ctx *ctx)
 void dmem_ttm_track_lock(void)
 	__acquires(&dmem_ttm_charges_lock)
 {
-	spin_lock(&dmem_ttm_charges_lock);
+	dmem_spin_lock(&dmem_ttm_charges_lock);
 }
 
 void dmem_ttm_track_unlock(void)
@@ -497,7 +498,7 @@ struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res)
 
 static void dmem_ttm_track(struct dmem_ttm_charge *c)
 {
-	spin_lock(&dmem_ttm_charges_lock);
+	dmem_spin_lock(&dmem_ttm_charges_lock);
 	hash_add(dmem_ttm_charges, &c->node, (unsigned long)c->res);
 	spin_unlock(&dmem_ttm_charges_lock);
 }
@@ -506,7 +507,7 @@ static struct dmem_ttm_charge *dmem_ttm_untrack(struct ttm_resource *res)
 {
 	struct dmem_ttm_charge *c;
 
-	spin_lock(&dmem_ttm_charges_lock);
+	dmem_spin_lock(&dmem_ttm_charges_lock);
 	c = dmem_ttm_charge_find_locked(res);
 	if (c)
 		hash_del(&c->node);
@@ -987,7 +988,7 @@ static void dmem_ttm_drop_charges(void)
 	unsigned int bkt;
 	HLIST_HEAD(dropped);
 
-	spin_lock(&dmem_ttm_charges_lock);
+	dmem_spin_lock(&dmem_ttm_charges_lock);
 	hash_for_each_safe(dmem_ttm_charges, bkt, tmp, c, node) {
 		hash_del(&c->node);
 		hlist_add_head(&c->node, &dropped);
@@ -1003,7 +1004,7 @@ static void dmem_ttm_remove_all_devices(void)
 	LIST_HEAD(gone);
 
 	mutex_lock(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	list_splice_init(&dmem_ttm_devs, &gone);
 	spin_unlock(&dmem_ttm_devs_lock);
 	list_for_each_entry_safe(dev, tmp, &gone, node)

@@ -3,7 +3,7 @@
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
 # usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
-#                        [--isolate] [--file PATH] [--show]
+#                        [--isolate] [--file PATH] [--show] [--icount]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
 #   --all         every test whose "# kernels:" header includes the series
@@ -14,6 +14,8 @@
 #                 that crashes the guest fails and the rest run in a new boot)
 #   --file PATH   run a guest script from anywhere (e.g. the demo)
 #   --show        print each test's own output (not the kernel's) as it ran
+#   --icount      deterministic guest clock: QEMU -icount shift=0,sleep=off
+#                 (one instruction = 1 ns of guest time; benchmarks)
 #   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
 #                 lockdep, UBSAN, ...; its built-in KUnit suites are
 #                 skipped with kunit.enable=0); tests see series 6.12
@@ -36,7 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 
-series="" smp=1 all=0 isolate=0 show=0
+series="" smp=1 all=0 isolate=0 show=0 icount=()
 tests=()
 declare -A tpath=()
 while [ $# -gt 0 ]; do
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--all) all=1; shift ;;
 	--isolate) isolate=1; shift ;;
 	--show) show=1; shift ;;
+	--icount) icount=(-icount shift=0,sleep=off); shift ;;
 	--file)
 		t=$(basename "$2" .sh)
 		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -255,7 +258,7 @@ boot() { # boot NUMBER TEST...
 	timeout -k 10 "$budget" qemu-system-x86_64 \
 		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp "$smp" \
 		-display none -monitor none -serial stdio -no-reboot -nic none \
-		-vga none -device qxl-vga,vram_size_mb=64 \
+		-vga none -device qxl-vga,vram_size_mb=64 "${icount[@]}" \
 		-kernel "$VMLINUZ" -initrd "$work/initrd" \
 		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" \
 		</dev/null >"$logs/boot-$nb.log" 2>&1 || true
