@@ -51,9 +51,15 @@ obj-m := dmem_backport.o
 dmem_backport-y := src/dmem_core.o \
 		   src/dmem_main.o \
 		   src/dmem_cgroupfs.o \
-		   src/compat/hook.o \
-		   src/compat/ttm_compat.o \
-		   src/ttm_dmem.o \
+		   src/hook/hook.o \
+		   src/hook/hooks.o \
+		   src/ttm/charge.o \
+		   src/ttm/charge_map.o \
+		   src/ttm/context.o \
+		   src/ttm/device_walk.o \
+		   src/ttm/init.o \
+		   src/ttm/probe.o \
+		   src/ttm/regions.o \
 		   src/ttm_dmem_evict.o \
 		   src/dmem_lockstat.o
 

@@ -9,7 +9,7 @@
  * reverse.  Any failure undoes everything that was set up and makes the
  * load fail with one pr_err, printed by the part that failed.  Every step
  * can be made to fail on purpose for tests (fail_init_step=N, see
- * dmem_init_step() in src/compat/hook.h).
+ * dmem_init_step() in src/hook/hook.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,8 +18,8 @@
 
 #include "dmem_core.h"
 #include "dmem_cgroupfs.h"
-#include "dmem_ttm.h"
-#include "compat/hook.h"
+#include "ttm/init.h"
+#include "hook/hook.h"
 #include "compat/native_dmem.h"
 
 #ifndef DMEM_VERSION

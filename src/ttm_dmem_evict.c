@@ -28,21 +28,23 @@
  * dmem.max: it may only evict inside the limited subtree (as upstream,
  * where an uncharged buffer is outside every pool).
  *
- * Aggressive protection (7.3) is driven from ttm_dmem.c: while it runs the
- * first pass up to the VRAM placement ("probing"), an eviction of VRAM is
- * refused outright, limited to unprotected buffers (no retry ignoring
- * low), or run as usual, as dmem_alloc_evict_before_fallback() said for
- * the allocating cgroup.
+ * Aggressive protection (7.3) is driven from src/ttm/probe.c: while it
+ * runs the first pass up to the VRAM placement ("probing"), an eviction of
+ * VRAM is refused outright, limited to unprotected buffers (no retry
+ * ignoring low), or run as usual, as dmem_alloc_evict_before_fallback()
+ * said for the allocating cgroup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 
-#include "ttm_dmem.h"
-#include "compat/hook.h"
+#include "ttm/context.h"
+#include "ttm/charge_map.h"
+#include "hook/hook.h"
 
-static struct dmem_hook dmem_ttm_hook_valuable;
-static struct dmem_hook dmem_ttm_hook_evict;
+DMEM_HOOK_DEFINE(ttm_bo_eviction_valuable, "ttm:ttm_bo_eviction_valuable",
+		 NULL, bool, (bo, place), struct ttm_buffer_object *bo,
+		 const struct ttm_place *place);
 
 /**
  * dmem_ttm_evict_allowed() - the dmem part of the eviction decision.
@@ -78,20 +80,18 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 }
 
 /**
- * dmem_ttm_eviction_valuable() - replacement of ttm_bo_eviction_valuable().
+ * dmem_ttm_bo_eviction_valuable() - replacement of
+ * ttm_bo_eviction_valuable().
  * @bo: candidate buffer
  * @place: the placement being made room for
  *
  * Return: the kernel's answer, narrowed by dmem protection and limits.
  */
-static bool dmem_ttm_eviction_valuable(struct ttm_buffer_object *bo,
-				       const struct ttm_place *place)
+static bool dmem_ttm_bo_eviction_valuable(struct ttm_buffer_object *bo,
+					  const struct ttm_place *place)
 {
-	bool ret = ttm_bo_eviction_valuable(bo, place) &&
-		   dmem_ttm_evict_allowed(bo);
-
-	dmem_hook_exit(&dmem_ttm_hook_valuable);
-	return ret;
+	return ttm_bo_eviction_valuable(bo, place) &&
+	       dmem_ttm_evict_allowed(bo);
 }
 
 /**
@@ -147,18 +147,17 @@ static void dmem_ttm_evict_pass_end(struct dmem_ttm_ctx *ctx, bool was)
 }
 
 #ifdef DMEM_TTM_EVICT_FIRST
-/* Runs the kernel's ttm_mem_evict_first() (not exported, up to 6.11). */
-static DMEM_HOOK_STUB int orig_ttm_mem_evict_first(struct ttm_device *bdev,
-						   struct ttm_resource_manager *man,
-						   const struct ttm_place *place,
-						   struct ttm_operation_ctx *octx,
-						   struct ww_acquire_ctx *ticket)
-{
-	return -EBUSY;
-}
+/* orig_ttm_evict() runs the kernel's ttm_mem_evict_first() (up to 6.11). */
+DMEM_HOOK_DEFINE_ORIG(ttm_evict, "ttm:ttm_mem_evict_first", NULL, int, -EBUSY,
+		      (bdev, man, place, octx, ticket),
+		      struct ttm_device *bdev,
+		      struct ttm_resource_manager *man,
+		      const struct ttm_place *place,
+		      struct ttm_operation_ctx *octx,
+		      struct ww_acquire_ctx *ticket);
 
 /**
- * dmem_ttm_mem_evict_first() - replacement of ttm_mem_evict_first().
+ * dmem_ttm_evict() - replacement of ttm_mem_evict_first().
  * @bdev: the device
  * @man: the manager to evict from
  * @place: the placement being made room for
@@ -170,53 +169,40 @@ static DMEM_HOOK_STUB int orig_ttm_mem_evict_first(struct ttm_device *bdev,
  *
  * Return: as ttm_mem_evict_first().
  */
-static int dmem_ttm_mem_evict_first(struct ttm_device *bdev,
-				    struct ttm_resource_manager *man,
-				    const struct ttm_place *place,
-				    struct ttm_operation_ctx *octx,
-				    struct ww_acquire_ctx *ticket)
+static int dmem_ttm_evict(struct ttm_device *bdev,
+			  struct ttm_resource_manager *man,
+			  const struct ttm_place *place,
+			  struct ttm_operation_ctx *octx,
+			  struct ww_acquire_ctx *ticket)
 {
 	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
 	bool was;
 	int ret;
 
-	if (!ctx) {
-		ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
-		goto out;
-	}
-	if (dmem_ttm_evict_refused(ctx, man)) {
-		ret = -EBUSY;
-		goto out;
-	}
+	if (!ctx)
+		return orig_ttm_evict(bdev, man, place, octx, ticket);
+	if (dmem_ttm_evict_refused(ctx, man))
+		return -EBUSY;
 	was = dmem_ttm_evict_pass_begin(ctx, man);
-	ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+	ret = orig_ttm_evict(bdev, man, place, octx, ticket);
 	if (ret == -EBUSY && dmem_ttm_evict_retry_ignoring_low(ctx))
-		ret = orig_ttm_mem_evict_first(bdev, man, place, octx, ticket);
+		ret = orig_ttm_evict(bdev, man, place, octx, ticket);
 	dmem_ttm_evict_pass_end(ctx, was);
-out:
-	dmem_hook_exit(&dmem_ttm_hook_evict);
 	return ret;
 }
-
-static struct dmem_hook dmem_ttm_hook_evict = {
-	.name = "ttm:ttm_mem_evict_first",
-	DMEM_HOOK_REPLACE(dmem_ttm_mem_evict_first),
-	DMEM_HOOK_ORIG(orig_ttm_mem_evict_first),
-};
 #endif /* DMEM_TTM_EVICT_FIRST */
 
 #ifdef DMEM_TTM_LRU_WALK
-/* Runs the kernel's ttm_lru_walk_for_evict() (not exported, 6.12+). */
-static DMEM_HOOK_STUB s64 orig_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
-						      struct ttm_device *bdev,
-						      struct ttm_resource_manager *man,
-						      s64 target)
-{
-	return 0;
-}
+/* orig_ttm_evict() runs the kernel's ttm_lru_walk_for_evict() (6.12+). */
+DMEM_HOOK_DEFINE_ORIG(ttm_evict, "ttm:ttm_lru_walk_for_evict", NULL, s64, 0,
+		      (walk, bdev, man, target),
+		      struct ttm_lru_walk *walk,
+		      struct ttm_device *bdev,
+		      struct ttm_resource_manager *man,
+		      s64 target);
 
 /**
- * dmem_ttm_lru_walk_for_evict() - replacement of ttm_lru_walk_for_evict().
+ * dmem_ttm_evict() - replacement of ttm_lru_walk_for_evict().
  * @walk: the walk (eviction or swapout)
  * @bdev: the device
  * @man: the manager whose LRU is walked
@@ -228,52 +214,28 @@ static DMEM_HOOK_STUB s64 orig_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
  *
  * Return: as ttm_lru_walk_for_evict().
  */
-static s64 dmem_ttm_lru_walk_for_evict(struct ttm_lru_walk *walk,
-				       struct ttm_device *bdev,
-				       struct ttm_resource_manager *man,
-				       s64 target)
+static s64 dmem_ttm_evict(struct ttm_lru_walk *walk,
+			  struct ttm_device *bdev,
+			  struct ttm_resource_manager *man,
+			  s64 target)
 {
 	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
 	struct ww_acquire_ctx *ticket = walk->ticket;
 	bool was;
 	s64 ret;
 
-	if (!ctx) {
-		ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
-		goto out;
-	}
-	if (dmem_ttm_evict_refused(ctx, man)) {
-		ret = 0;
-		goto out;
-	}
+	if (!ctx)
+		return orig_ttm_evict(walk, bdev, man, target);
+	if (dmem_ttm_evict_refused(ctx, man))
+		return 0;
 	was = dmem_ttm_evict_pass_begin(ctx, man);
-	ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+	ret = orig_ttm_evict(walk, bdev, man, target);
 	if (ret == 0 && dmem_ttm_evict_retry_ignoring_low(ctx)) {
 		/* The walk may have dropped its ticket. */
 		walk->ticket = ticket;
-		ret = orig_ttm_lru_walk_for_evict(walk, bdev, man, target);
+		ret = orig_ttm_evict(walk, bdev, man, target);
 	}
 	dmem_ttm_evict_pass_end(ctx, was);
-out:
-	dmem_hook_exit(&dmem_ttm_hook_evict);
 	return ret;
 }
-
-static struct dmem_hook dmem_ttm_hook_evict = {
-	.name = "ttm:ttm_lru_walk_for_evict",
-	DMEM_HOOK_REPLACE(dmem_ttm_lru_walk_for_evict),
-	DMEM_HOOK_ORIG(orig_ttm_lru_walk_for_evict),
-};
 #endif /* DMEM_TTM_LRU_WALK */
-
-static struct dmem_hook dmem_ttm_hook_valuable = {
-	.name = "ttm:ttm_bo_eviction_valuable",
-	DMEM_HOOK_REPLACE(dmem_ttm_eviction_valuable),
-};
-
-struct dmem_hook *dmem_ttm_evict_hooks[] = {
-	&dmem_ttm_hook_valuable,
-	&dmem_ttm_hook_evict,
-};
-
-const unsigned int dmem_ttm_evict_nhooks = ARRAY_SIZE(dmem_ttm_evict_hooks);

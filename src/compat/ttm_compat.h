@@ -335,11 +335,6 @@ ttm_compat_any_drm(struct ttm_device *bdev, struct ttm_resource_manager *man)
 	return NULL;
 }
 
-#define DMEM_TTM_MAX_DEVICES	32
-
-int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
-			    void *arg);
-
 /* Build-time checks of the fields this module reads. */
 static inline void ttm_compat_build_checks(void)
 {

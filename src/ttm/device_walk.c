@@ -14,7 +14,7 @@
  * IBT: ttm_global_swapout() is called through a stub of ours that the
  * hook layer redirects into it; our redirection returns into our own
  * function.  Both are ftrace IP rewrites (RET, not an indirect call), both
- * done by the hook layer (src/compat/hook.c), the only user of ftrace.
+ * done by the hook layer (src/hook/hook.c), the only user of ftrace.
  *
  * ttm_glob race: once the last TTM device is gone, ttm_global_release()
  * zeroes ttm_glob (device_list included, under ttm_global_mutex, which we
@@ -31,27 +31,13 @@
 #include <drm/drm_device.h>
 #include <drm/drm_vma_manager.h>
 
-#include "compat/ttm_compat.h"
-#include "compat/hook.h"
+#include "ttm/regions.h"
+#include "hook/hooks.h"
 
 static struct task_struct *dmem_ttm_enum_task;
 static void (*dmem_ttm_enum_fn)(struct ttm_device *bdev, void *arg);
 static void *dmem_ttm_enum_arg;
 static DEFINE_MUTEX(dmem_ttm_enum_mutex);
-
-static struct dmem_hook dmem_ttm_hook_enum;
-
-/*
- * Same return convention as ttm_device_swapout() (int) and ttm_bo_swapout()
- * (s64): 0 means "nothing swapped, go on with the next device".  Only the
- * first argument (the device) is used.
- */
-static long dmem_ttm_enum_one(struct ttm_device *bdev)
-{
-	dmem_ttm_enum_fn(bdev, dmem_ttm_enum_arg);
-	dmem_hook_exit(&dmem_ttm_hook_enum);
-	return 0;
-}
 
 /* Only our walking task is redirected; everyone else swaps out as usual. */
 static bool dmem_ttm_enum_entry(struct pt_regs *regs)
@@ -59,28 +45,23 @@ static bool dmem_ttm_enum_entry(struct pt_regs *regs)
 	return READ_ONCE(dmem_ttm_enum_task) == current;
 }
 
-static struct dmem_hook dmem_ttm_hook_enum = {
-	.name = "ttm:" DMEM_TTM_ENUM_SYMBOL,
-	DMEM_HOOK_ENTRY(dmem_ttm_enum_entry),
-	DMEM_HOOK_REPLACE(dmem_ttm_enum_one),
-};
+/*
+ * Same return convention as ttm_device_swapout() (int) and ttm_bo_swapout()
+ * (s64): 0 means "nothing swapped, go on with the next device".  Only the
+ * first argument (the device) is declared and used.
+ */
+DMEM_HOOK_DEFINE(ttm_enum_device, "ttm:" DMEM_TTM_ENUM_SYMBOL,
+		 dmem_ttm_enum_entry, long, (bdev), struct ttm_device *bdev);
 
-/* Runs the kernel's ttm_global_swapout() while its hook is installed. */
-static DMEM_HOOK_STUB int orig_ttm_global_swapout(struct ttm_operation_ctx *octx,
-						  gfp_t gfp_flags)
+static long dmem_ttm_enum_device(struct ttm_device *bdev)
 {
-	return -ENOENT;
+	dmem_ttm_enum_fn(bdev, dmem_ttm_enum_arg);
+	return 0;
 }
 
-static struct dmem_hook dmem_ttm_hook_global_swapout = {
-	.name = "ttm:ttm_global_swapout",
-	DMEM_HOOK_ORIG(orig_ttm_global_swapout),
-};
-
-static struct dmem_hook *dmem_ttm_enum_hooks[] = {
-	&dmem_ttm_hook_global_swapout,
-	&dmem_ttm_hook_enum,
-};
+/* orig_ttm_global_swapout() runs the kernel's function while installed. */
+DMEM_HOOK_DEFINE_STUB(ttm_global_swapout, "ttm:ttm_global_swapout", int,
+		      -ENOENT, struct ttm_operation_ctx *octx, gfp_t gfp_flags);
 
 static struct ttm_device dmem_ttm_placeholder;
 static struct drm_vma_offset_manager dmem_ttm_placeholder_vma;
@@ -110,22 +91,9 @@ static void dmem_ttm_placeholder_fini(void)
 	drm_vma_offset_manager_destroy(&dmem_ttm_placeholder_vma);
 }
 
-/**
- * ttm_compat_enum_devices() - call @fn for every TTM device.
- * @fn: callback, runs under ttm_global_mutex (must not take locks that
- *	are held while calling into TTM device init/fini)
- * @arg: passed to @fn
- *
- * A device on the list whose manager 0 has use_tt set (every device: the
- * system manager) is visited at least once; @fn may see a device twice.
- * Our placeholder device is on the list during the walk (it has no VRAM
- * manager).
- *
- * Return: 0, or a negative error if the walk could not be set up (printed
- * once).
- */
-int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
-			    void *arg)
+/* Documented in src/ttm/regions.h. */
+int dmem_ttm_walk_devices(void (*fn)(struct ttm_device *bdev, void *arg),
+			  void *arg)
 {
 	struct ttm_operation_ctx octx = { .interruptible = false };
 	int ret;
@@ -135,8 +103,7 @@ int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 	      dmem_ttm_placeholder_init();
 	if (ret)
 		goto out;
-	ret = dmem_hook_install_all(dmem_ttm_enum_hooks,
-				    ARRAY_SIZE(dmem_ttm_enum_hooks));
+	ret = dmem_hooks_install(DMEM_HOOKS_TTM_WALK);
 	if (ret)
 		goto out_placeholder;
 
@@ -148,8 +115,7 @@ int ttm_compat_enum_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 	if (ret > 0)
 		ret = 0;
 
-	dmem_hook_remove_all(dmem_ttm_enum_hooks,
-			     ARRAY_SIZE(dmem_ttm_enum_hooks));
+	dmem_hooks_remove(DMEM_HOOKS_TTM_WALK);
 out_placeholder:
 	dmem_ttm_placeholder_fini();
 out:

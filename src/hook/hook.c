@@ -12,11 +12,11 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
-#include <linux/version.h>
 #include <asm/ibt.h>
 
 #include "compat/ftrace_compat.h"
-#include "compat/hook.h"
+#include "compat/module_compat.h"
+#include "hook/hook.h"
 
 static DECLARE_WAIT_QUEUE_HEAD(dmem_hook_waitq);
 
@@ -25,19 +25,12 @@ static unsigned long dmem_text_base;
 static unsigned long dmem_text_size;
 
 /*
- * Mainline 6.4 replaced struct module's core_layout (base, text_size) by
- * mem[MOD_TEXT].  Only core text calls hooked functions (the module's
- * init function calls none directly).
+ * Only core text calls hooked functions (the module's init function calls
+ * none directly).
  */
 static void dmem_hook_find_text(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	dmem_text_base = (unsigned long)THIS_MODULE->mem[MOD_TEXT].base;
-	dmem_text_size = THIS_MODULE->mem[MOD_TEXT].size;
-#else
-	dmem_text_base = (unsigned long)THIS_MODULE->core_layout.base;
-	dmem_text_size = THIS_MODULE->core_layout.text_size;
-#endif
+	dmem_compat_module_text(&dmem_text_base, &dmem_text_size);
 }
 
 /* One compare instead of within_module()'s walk over every section. */
@@ -290,6 +283,35 @@ undo_stub:
 	return err;
 }
 
+/* How long dmem_hook_wait_callers() waits silently, in seconds. */
+#define DMEM_HOOK_WAIT_REPORT_SECS	10
+
+/**
+ * dmem_hook_wait_callers() - wait until every caller left @hook's
+ * replacement.
+ * @hook: a hook whose redirection is already unregistered
+ *
+ * There is no upper bound on the wait and there cannot be one: a caller
+ * still inside runs our code (and may sleep there, e.g. a TTM eviction
+ * waiting for a fence); returning would let the module's text be freed
+ * under it.  What is bounded is the silence: every
+ * DMEM_HOOK_WAIT_REPORT_SECS seconds one pr_warn says which hook is
+ * waited for, how many callers are inside and why.  The periodic wake-up
+ * also keeps the hung-task detector quiet.
+ */
+static void dmem_hook_wait_callers(struct dmem_hook *hook)
+{
+	unsigned int waited = 0;
+
+	while (!wait_event_timeout(dmem_hook_waitq,
+				   atomic_read(&hook->inflight) == 0,
+				   DMEM_HOOK_WAIT_REPORT_SECS * HZ)) {
+		waited += DMEM_HOOK_WAIT_REPORT_SECS;
+		pr_warn("hook %s: %d caller(s) still inside our replacement after %u s; waiting for them, as returning would free code they are running\n",
+			hook->name, atomic_read(&hook->inflight), waited);
+	}
+}
+
 void dmem_hook_remove(struct dmem_hook *hook)
 {
 	if (!hook->installed)
@@ -302,7 +324,7 @@ void dmem_hook_remove(struct dmem_hook *hook)
 	/* callers already inside may still need the original */
 	WRITE_ONCE(hook->removing, true);
 	smp_mb();	/* pairs with the atomic in dmem_hook_exit() */
-	wait_event(dmem_hook_waitq, atomic_read(&hook->inflight) == 0);
+	dmem_hook_wait_callers(hook);
 	hook->removing = false;
 	if (hook->stub_registered) {
 		dmem_hook_unregister_ops(&hook->stub_ops);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: the table of every hook of the module, in install order
+ * (groups and order: see src/hook/hooks.h).  One row per hook:
+ * DMEM_HOOK_ROW(group, id) names the record dmem_hook_<id> defined by
+ * DMEM_HOOK_DEFINE*(id, ...) in the file of the hook's replacement.
+ *
+ * Included only by src/hook/hooks.c, once per use of the rows: no include
+ * guard on purpose.
+ *
+ * The cgroup glue's hooks (groups CGROUP_FILES and CGROUP_PROTOCOL) still
+ * declare their records by hand and install them with
+ * dmem_hook_install_all(); their rows come here when they are declared
+ * with DMEM_HOOK_DEFINE*().
+ */
+
+/* undo (uncharge, region removal) and allocation scopes */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_resource_fini)		/* src/ttm/charge.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_device_fini)		/* src/ttm/regions.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_validate)		/* src/ttm/probe.c */
+DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_mem_space)		/* src/ttm/probe.c */
+/* protection-aware eviction */
+DMEM_HOOK_ROW(TTM_EVICT, ttm_bo_eviction_valuable)	/* src/ttm_dmem_evict.c */
+DMEM_HOOK_ROW(TTM_EVICT, ttm_evict)			/* src/ttm_dmem_evict.c */
+/* the load-time walk over the TTM devices present (temporary) */
+DMEM_HOOK_ROW(TTM_WALK, ttm_global_swapout)		/* src/ttm/device_walk.c */
+DMEM_HOOK_ROW(TTM_WALK, ttm_enum_device)		/* src/ttm/device_walk.c */
+/* the charge, last of all */
+DMEM_HOOK_ROW(TTM_CHARGE, ttm_resource_alloc)		/* src/ttm/charge.c */

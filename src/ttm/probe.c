@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmem-backport: the allocation entry points ttm_bo_validate() and
+ * ttm_bo_mem_space(): the per-task context of an allocation, and the
+ * probe of 7.3's aggressive protection (dmem_ttm_probe_prepare()).
+ */
+#include <linux/module.h>
+
+#include "ttm/context.h"
+#include "ttm/regions.h"
+#include "hook/hook.h"
+
+DMEM_HOOK_DEFINE(ttm_bo_validate, "ttm:ttm_bo_validate", NULL, int,
+		 (bo, placement, octx),
+		 struct ttm_buffer_object *bo,
+		 struct ttm_placement *placement,
+		 struct ttm_operation_ctx *octx);
+DMEM_HOOK_DEFINE(ttm_bo_mem_space, "ttm:ttm_bo_mem_space", NULL, int,
+		 (bo, placement, mem, octx),
+		 struct ttm_buffer_object *bo,
+		 struct ttm_placement *placement,
+		 struct ttm_resource **mem,
+		 struct ttm_operation_ctx *octx);
+
+/**
+ * dmem_ttm_probe_prepare() - should this allocation run the probe first?
+ * @ctx: the task's context if the caller has it, else NULL (looked up)
+ * @bo: the buffer object
+ * @placement: where it may go
+ * @probe: filled with the probe placement
+ *
+ * 7.3 "aggressive protection": TTM's first pass tries each placement
+ * without evicting and moves on (VRAM -> GTT) when one is full.  Upstream
+ * lets an allocation whose cgroup is within its low evict at VRAM in that
+ * first pass.  We cannot reach inside TTM's static loop, so the same
+ * thing is done from outside: the caller's first pass up to VRAM is run
+ * as a placement of its own whose only evicting place is VRAM (the
+ * "probe"); the allocation hook records what the cgroup may evict there
+ * and the eviction hooks obey it.  If the probe finds no room the
+ * original placement runs as usual.
+ *
+ * Return: the context to probe with, or NULL: no probe.
+ */
+static struct dmem_ttm_ctx *dmem_ttm_probe_prepare(struct dmem_ttm_ctx *ctx,
+						   struct ttm_buffer_object *bo,
+						   struct ttm_placement *placement,
+						   struct ttm_compat_probe *probe)
+{
+	struct ttm_resource_manager *man;
+
+	/* cheapest first: most placements have nothing to probe */
+	if (!ttm_compat_vram_probe(placement, probe))
+		return NULL;
+	if (!ctx)
+		ctx = dmem_ttm_ctx_current();
+	if (!ctx || ctx->probing || ctx->evicting)
+		return NULL;
+	man = ttm_compat_vram_manager(bo->bdev);
+	if (!man || !dmem_ttm_is_region(bo->bdev, man))
+		return NULL;
+	return ctx;
+}
+
+static void dmem_ttm_probe_begin(struct dmem_ttm_ctx *ctx)
+{
+	ctx->probing = true;
+	ctx->probe_evict = DMEM_ALLOC_EVICT_NONE;
+}
+
+/* Return: true if the probe's result @ret means "run the original". */
+static bool dmem_ttm_probe_end(struct dmem_ttm_ctx *ctx, int ret)
+{
+	ctx->probing = false;
+	return ret == -ENOSPC || ret == -ENOMEM || ret == -EBUSY;
+}
+
+/**
+ * dmem_ttm_bo_validate() - replacement of ttm_bo_validate().
+ * @bo: the buffer object
+ * @placement: where it may go
+ * @octx: TTM operation context
+ *
+ * Scopes the per-task context over the whole allocation, evictions
+ * included.  Where ttm_bo_validate() allocates by itself (6.10+), also
+ * runs the aggressive-protection probe; a buffer already in one of the
+ * placement's memory types may not need to move at all and is left to
+ * TTM (upstream only applies the rule to an actual allocation).
+ *
+ * Return: as ttm_bo_validate().
+ */
+static int dmem_ttm_bo_validate(struct ttm_buffer_object *bo,
+				struct ttm_placement *placement,
+				struct ttm_operation_ctx *octx)
+{
+	struct dmem_ttm_ctx ctx;
+	bool mine;
+	int ret;
+
+	mine = dmem_ttm_ctx_enter(&ctx);
+#ifdef DMEM_TTM_VALIDATE_ALLOCATES
+	if (mine && !bo->pin_count &&
+	    !(bo->resource &&
+	      ttm_compat_placement_has_type(placement, bo->resource->mem_type))) {
+		struct ttm_compat_probe probe;
+
+		if (dmem_ttm_probe_prepare(&ctx, bo, placement, &probe)) {
+			dmem_ttm_probe_begin(&ctx);
+			ret = ttm_bo_validate(bo, &probe.placement, octx);
+			if (!dmem_ttm_probe_end(&ctx, ret))
+				goto out;
+		}
+	}
+#endif
+	ret = ttm_bo_validate(bo, placement, octx);
+#ifdef DMEM_TTM_VALIDATE_ALLOCATES
+out:
+#endif
+	if (mine)
+		dmem_ttm_ctx_leave(&ctx);
+	return ret;
+}
+
+/**
+ * dmem_ttm_bo_mem_space() - replacement of ttm_bo_mem_space().
+ * @bo: the buffer object
+ * @placement: where it may go
+ * @mem: the new resource
+ * @octx: TTM operation context
+ *
+ * Runs the aggressive-protection probe first (see
+ * dmem_ttm_probe_prepare()); up to 6.8 every allocation of
+ * ttm_bo_validate() comes through here.
+ *
+ * Return: as ttm_bo_mem_space().
+ */
+static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
+				 struct ttm_placement *placement,
+				 struct ttm_resource **mem,
+				 struct ttm_operation_ctx *octx)
+{
+	struct ttm_compat_probe probe;
+	struct dmem_ttm_ctx ctx, *cur;
+	bool mine;
+	int ret;
+
+	mine = dmem_ttm_ctx_enter(&ctx);
+	cur = dmem_ttm_probe_prepare(mine ? &ctx : NULL, bo, placement, &probe);
+	if (cur) {
+		dmem_ttm_probe_begin(cur);
+		ret = ttm_bo_mem_space(bo, &probe.placement, mem, octx);
+		if (!dmem_ttm_probe_end(cur, ret))
+			goto out;
+	}
+	ret = ttm_bo_mem_space(bo, placement, mem, octx);
+out:
+	if (mine)
+		dmem_ttm_ctx_leave(&ctx);
+	return ret;
+}
