@@ -49,6 +49,6 @@ for series in ${BENCH_KERNELS:-6.1 6.12}; do
 done
 if [ "${BENCH_DEBUG:-1}" = 1 ]; then
 	echo "== lock contention, 6.12 debug kernel, 2 vCPUs (tests/vm/bench/lock_stress.sh)"
-	guest_bench 6.12-debug "$top/tests/vm/bench/lock_stress.sh"
+	guest_bench 6.12-debug "$top/tests/vm/bench/lock_stress.sh" --icount
 fi
 echo "== in-guest benchmarks took $(( $(date +%s) - t1 )) s"

@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Lock contention under parallel submission, run by scripts/bench.sh as
-#   tests/vm/run.sh --kver 6.12-debug --show --file tests/vm/bench/lock_stress.sh
+#   tests/vm/run.sh --kver 6.12-debug --icount --show --file tests/vm/bench/lock_stress.sh
 # (2 vCPUs; the debug kernel has lockdep and friends, so lock hold times
-# are long and contention shows if there is any).  Four tasks in four
+# are long and contention shows if there is any; --icount keeps the
+# guest's clock in step with its instructions: on a loaded host the debug
+# kernel's IO-APIC timer check failed without it).  Four tasks in four
 # cgroups allocate/free VRAM buffers and submit execbuffers of resident
 # buffers at the same time; the module counts the acquisitions of its
 # hot-path spinlocks that had to wait (parameter lock_contended).  Prints:
