@@ -53,10 +53,12 @@ dmem_backport-y := src/dmem_core.o \
 		   src/dmem_cgroupfs.o \
 		   src/hook/hook.o \
 		   src/hook/hooks.o \
+		   src/compat/ttm_evict_compat.o \
 		   src/ttm/charge.o \
 		   src/ttm/charge_map.o \
 		   src/ttm/context.o \
 		   src/ttm/device_walk.o \
+		   src/ttm/dmem_charge.o \
 		   src/ttm/init.o \
 		   src/ttm/probe.o \
 		   src/ttm/regions.o \

@@ -40,6 +40,7 @@
 
 #include "ttm/context.h"
 #include "ttm/charge_map.h"
+#include "ttm/evict.h"
 #include "hook/hook.h"
 
 DMEM_HOOK_DEFINE(ttm_bo_eviction_valuable, "ttm:ttm_bo_eviction_valuable",
@@ -119,6 +120,8 @@ static bool dmem_ttm_evict_pass_begin(struct dmem_ttm_ctx *ctx,
  *
  * Only while probing (aggressive protection): an allocating cgroup that
  * is not within its low may not evict before falling back.
+ *
+ * Return: true if the eviction must report that it found nothing.
  */
 static bool dmem_ttm_evict_refused(struct dmem_ttm_ctx *ctx,
 				   struct ttm_resource_manager *man)
@@ -146,96 +149,22 @@ static void dmem_ttm_evict_pass_end(struct dmem_ttm_ctx *ctx, bool was)
 	ctx->hit_low = false;
 }
 
-#ifdef DMEM_TTM_EVICT_FIRST
-/* orig_ttm_evict() runs the kernel's ttm_mem_evict_first() (up to 6.11). */
-DMEM_HOOK_DEFINE_ORIG(ttm_evict, "ttm:ttm_mem_evict_first", NULL, int, -EBUSY,
-		      (bdev, man, place, octx, ticket),
-		      struct ttm_device *bdev,
-		      struct ttm_resource_manager *man,
-		      const struct ttm_place *place,
-		      struct ttm_operation_ctx *octx,
-		      struct ww_acquire_ctx *ticket);
-
-/**
- * dmem_ttm_evict() - replacement of ttm_mem_evict_first().
- * @bdev: the device
- * @man: the manager to evict from
- * @place: the placement being made room for
- * @octx: TTM operation context
- * @ticket: ww ticket of the evicting task
- *
- * Evicts one buffer; -EBUSY means none was found.  A pass that found
- * nothing only because of dmem.low is repeated ignoring low.
- *
- * Return: as ttm_mem_evict_first().
- */
-static int dmem_ttm_evict(struct ttm_device *bdev,
-			  struct ttm_resource_manager *man,
-			  const struct ttm_place *place,
-			  struct ttm_operation_ctx *octx,
-			  struct ww_acquire_ctx *ticket)
+s64 dmem_ttm_evict_passes(struct ttm_resource_manager *man,
+			  struct ttm_compat_evict *call)
 {
 	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
-	bool was;
-	int ret;
-
-	if (!ctx)
-		return orig_ttm_evict(bdev, man, place, octx, ticket);
-	if (dmem_ttm_evict_refused(ctx, man))
-		return -EBUSY;
-	was = dmem_ttm_evict_pass_begin(ctx, man);
-	ret = orig_ttm_evict(bdev, man, place, octx, ticket);
-	if (ret == -EBUSY && dmem_ttm_evict_retry_ignoring_low(ctx))
-		ret = orig_ttm_evict(bdev, man, place, octx, ticket);
-	dmem_ttm_evict_pass_end(ctx, was);
-	return ret;
-}
-#endif /* DMEM_TTM_EVICT_FIRST */
-
-#ifdef DMEM_TTM_LRU_WALK
-/* orig_ttm_evict() runs the kernel's ttm_lru_walk_for_evict() (6.12+). */
-DMEM_HOOK_DEFINE_ORIG(ttm_evict, "ttm:ttm_lru_walk_for_evict", NULL, s64, 0,
-		      (walk, bdev, man, target),
-		      struct ttm_lru_walk *walk,
-		      struct ttm_device *bdev,
-		      struct ttm_resource_manager *man,
-		      s64 target);
-
-/**
- * dmem_ttm_evict() - replacement of ttm_lru_walk_for_evict().
- * @walk: the walk (eviction or swapout)
- * @bdev: the device
- * @man: the manager whose LRU is walked
- * @target: progress wanted
- *
- * Only a walk over the VRAM manager the current task is allocating from
- * is an eviction we care about; a walk that made no progress only because
- * of dmem.low is repeated ignoring low.
- *
- * Return: as ttm_lru_walk_for_evict().
- */
-static s64 dmem_ttm_evict(struct ttm_lru_walk *walk,
-			  struct ttm_device *bdev,
-			  struct ttm_resource_manager *man,
-			  s64 target)
-{
-	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
-	struct ww_acquire_ctx *ticket = walk->ticket;
 	bool was;
 	s64 ret;
 
 	if (!ctx)
-		return orig_ttm_evict(walk, bdev, man, target);
+		return ttm_compat_evict_orig(call);
 	if (dmem_ttm_evict_refused(ctx, man))
-		return 0;
+		return ttm_compat_evict_nothing();
 	was = dmem_ttm_evict_pass_begin(ctx, man);
-	ret = orig_ttm_evict(walk, bdev, man, target);
-	if (ret == 0 && dmem_ttm_evict_retry_ignoring_low(ctx)) {
-		/* The walk may have dropped its ticket. */
-		walk->ticket = ticket;
-		ret = orig_ttm_evict(walk, bdev, man, target);
-	}
+	ret = ttm_compat_evict_orig(call);
+	if (ret == ttm_compat_evict_nothing() &&
+	    dmem_ttm_evict_retry_ignoring_low(ctx))
+		ret = ttm_compat_evict_orig(call);
 	dmem_ttm_evict_pass_end(ctx, was);
 	return ret;
 }
-#endif /* DMEM_TTM_LRU_WALK */

@@ -72,6 +72,8 @@ static __always_inline bool dmem_ftrace_set_ip(struct ftrace_regs *fregs,
  * @n: argument number; only register arguments (n < 6 on x86_64)
  *
  * regs_get_kernel_argument() exists on x86 on every supported kernel.
+ *
+ * Return: the argument's register value.
  */
 static __always_inline unsigned long dmem_ftrace_arg(struct pt_regs *regs,
 						     unsigned int n)

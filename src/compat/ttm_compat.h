@@ -7,6 +7,12 @@
  * the headers of the kernel it loads into (DKMS), so the layouts below are
  * the running kernel's own; the static assertions make a build fail loudly
  * if a field we rely on changed type or disappeared.
+ *
+ * The kernel version is tested once per TTM API change, in the
+ * DMEM_TTM_ERA_* predicates below (1 from the mainline version that made
+ * the change, else 0); everything else here is written in terms of them,
+ * and nothing outside src/compat/ tests them or the version: the rest of
+ * the module calls the functions of this header.
  */
 #ifndef DMEM_TTM_COMPAT_H
 #define DMEM_TTM_COMPAT_H
@@ -18,39 +24,96 @@
 #include <drm/ttm/ttm_resource.h>
 #include <drm/ttm/ttm_placement.h>
 
+/* ---- the TTM API eras ------------------------------------------------ */
+
+/* 6.2: ttm_resource.num_pages (pages) became .size (bytes). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define DMEM_TTM_ERA_RES_SIZE		1
+#else
+#define DMEM_TTM_ERA_RES_SIZE		0
+#endif
+
 /*
- * Mainline 6.3 merged ttm_bo_api.h and ttm_bo_driver.h into ttm_bo.h
- * (6.2.1 has both, 6.3.8 only ttm_bo.h).
- * (A version test, not __has_include: sparse does not know the latter.)
+ * 6.3: ttm_bo_api.h and ttm_bo_driver.h merged into ttm_bo.h (6.2.1 has
+ * both, 6.3.8 only ttm_bo.h).  A version test, not __has_include: sparse
+ * does not know the latter.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define DMEM_TTM_ERA_BO_H		1
+#else
+#define DMEM_TTM_ERA_BO_H		0
+#endif
+
+/*
+ * 6.9: struct ttm_placement lost busy_placement[]; one placement[] whose
+ * entries carry TTM_PL_FLAG_DESIRED / TTM_PL_FLAG_FALLBACK.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define DMEM_TTM_ERA_PLACE_FLAGS	1
+#else
+#define DMEM_TTM_ERA_PLACE_FLAGS	0
+#endif
+
+/*
+ * 6.10: ttm_bo_validate() runs both placement passes itself through the
+ * static ttm_bo_alloc_resource() instead of calling the exported
+ * ttm_bo_mem_space().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define DMEM_TTM_ERA_VALIDATE_ALLOCATES	1
+#else
+#define DMEM_TTM_ERA_VALIDATE_ALLOCATES	0
+#endif
+
+/*
+ * 6.12: the LRU walker.  ttm_resource.lru became a struct ttm_lru_item
+ * (LRU hitches for restartable walks; 6.11.11 still has the list_head),
+ * eviction runs ttm_lru_walk_for_evict() instead of ttm_mem_evict_first(),
+ * and ttm_bo_swapout() takes the device (Debian's 6.12 inlines
+ * ttm_device_swapout() into ttm_global_swapout()).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define DMEM_TTM_ERA_LRU_WALK		1
+#else
+#define DMEM_TTM_ERA_LRU_WALK		0
+#endif
+
+/* 6.13: ttm_device.pinned was renamed .unevictable. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define DMEM_TTM_ERA_UNEVICTABLE	1
+#else
+#define DMEM_TTM_ERA_UNEVICTABLE	0
+#endif
+
+#if DMEM_TTM_ERA_BO_H
 #include <drm/ttm/ttm_bo.h>
 #else
 #include <drm/ttm/ttm_bo_api.h>
 #include <drm/ttm/ttm_bo_driver.h>
 #endif
 
+/*
+ * The feature the 6.9 era stands for, tested apart from the version: a
+ * kernel whose placement flags do not match its version (a vendor
+ * backport) would be handled as the wrong era, so it is refused.
+ */
+#ifdef TTM_PL_FLAG_FALLBACK
+#define DMEM_TTM_HAS_PLACE_FLAGS	1
+#else
+#define DMEM_TTM_HAS_PLACE_FLAGS	0
+#endif
+#if DMEM_TTM_HAS_PLACE_FLAGS != DMEM_TTM_ERA_PLACE_FLAGS
+#error "dmem-backport: TTM placement flags do not match the kernel version (6.9 vendor backport?)"
+#endif
+
 /* The only TTM manager type that becomes a dmem region. */
 #define DMEM_TTM_VRAM	TTM_PL_VRAM
 
 /**
- * ttm_compat_res_bytes() - size of a resource in bytes.
- * @res: the resource
- *
- * Mainline 6.2 replaced ttm_resource.num_pages (pages) by .size (bytes).
- */
-static inline u64 ttm_compat_res_bytes(const struct ttm_resource *res)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-	return (u64)res->num_pages << PAGE_SHIFT;
-#else
-	return res->size;
-#endif
-}
-
-/**
  * ttm_compat_bo_bytes() - the size upstream charges for a buffer object.
  * @bo: the buffer object
+ *
+ * Return: bo->base.size (the same in every era).
  */
 static inline u64 ttm_compat_bo_bytes(const struct ttm_buffer_object *bo)
 {
@@ -62,6 +125,8 @@ static inline u64 ttm_compat_bo_bytes(const struct ttm_buffer_object *bo)
  * @bdev: the TTM device
  *
  * Only a manager that is in use counts (drivers set use_type last).
+ *
+ * Return: the manager, or NULL.
  */
 static inline struct ttm_resource_manager *
 ttm_compat_vram_manager(struct ttm_device *bdev)
@@ -74,35 +139,6 @@ ttm_compat_vram_manager(struct ttm_device *bdev)
 }
 
 /**
- * ttm_compat_device() - the struct device a TTM device belongs to.
- * @bdev: the TTM device
- *
- * struct ttm_device has no device pointer of its own (6.1 to 6.13); its
- * page pool keeps the one ttm_device_init() was given.
- */
-static inline struct device *ttm_compat_device(struct ttm_device *bdev)
-{
-	return bdev->pool.dev;
-}
-
-/**
- * ttm_compat_res_on_lru() - whether @res is linked on a manager LRU.
- * @res: the resource
- *
- * Mainline 6.12 turned ttm_resource.lru from a list_head into a
- * struct ttm_lru_item (LRU hitches for restartable walks); 6.11.11 still
- * has the list_head.
- */
-static inline bool ttm_compat_res_on_lru(const struct ttm_resource *res)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-	return !list_empty(&res->lru);
-#else
-	return !list_empty(&res->lru.link);
-#endif
-}
-
-/**
  * ttm_compat_place_is_fallback() - whether @place is only a fallback.
  * @place: the placement
  *
@@ -110,10 +146,12 @@ static inline bool ttm_compat_res_on_lru(const struct ttm_resource *res)
  * busy_placement arrays; 6.9 replaced them by one array whose entries carry
  * TTM_PL_FLAG_DESIRED / TTM_PL_FLAG_FALLBACK.  Before 6.9 no single place
  * knows whether it is a fallback, so this says no.
+ *
+ * Return: true if @place is tried only in the second (evicting) pass.
  */
 static inline bool ttm_compat_place_is_fallback(const struct ttm_place *place)
 {
-#ifdef TTM_PL_FLAG_FALLBACK
+#if DMEM_TTM_ERA_PLACE_FLAGS
 	return place->flags & TTM_PL_FLAG_FALLBACK;
 #else
 	return false;
@@ -133,6 +171,11 @@ static inline bool ttm_compat_place_is_fallback(const struct ttm_place *place)
  */
 #define TTM_COMPAT_PROBE_MAX	8
 
+/**
+ * struct ttm_compat_probe - the first pass of a placement, up to VRAM.
+ * @placement: what to pass to TTM (points into @places)
+ * @places: its places
+ */
 struct ttm_compat_probe {
 	struct ttm_placement placement;
 	struct ttm_place places[TTM_COMPAT_PROBE_MAX];
@@ -142,6 +185,11 @@ struct ttm_compat_probe {
  * ttm_compat_placement_has_type() - does any place of @pl use @mem_type?
  * @pl: a placement
  * @mem_type: TTM memory type
+ *
+ * Up to mainline 6.8 (before the 6.9 placement change) the busy places
+ * are searched too.
+ *
+ * Return: true if one does.
  */
 static inline bool ttm_compat_placement_has_type(const struct ttm_placement *pl,
 						 u32 mem_type)
@@ -151,7 +199,7 @@ static inline bool ttm_compat_placement_has_type(const struct ttm_placement *pl,
 	for (i = 0; i < pl->num_placement; i++)
 		if (pl->placement[i].mem_type == mem_type)
 			return true;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#if !DMEM_TTM_ERA_PLACE_FLAGS
 	for (i = 0; i < pl->num_busy_placement; i++)
 		if (pl->busy_placement[i].mem_type == mem_type)
 			return true;
@@ -236,6 +284,11 @@ static inline bool ttm_compat_bo_fits(struct ttm_buffer_object *bo,
  * ttm_compat_placement_only_type() - does every place of @pl use @mem_type?
  * @pl: a placement
  * @mem_type: TTM memory type
+ *
+ * Up to mainline 6.8 (before the 6.9 placement change) the busy places
+ * are searched too.
+ *
+ * Return: true if all do (also for an empty placement).
  */
 static inline bool ttm_compat_placement_only_type(const struct ttm_placement *pl,
 						  u32 mem_type)
@@ -245,7 +298,7 @@ static inline bool ttm_compat_placement_only_type(const struct ttm_placement *pl
 	for (i = 0; i < pl->num_placement; i++)
 		if (pl->placement[i].mem_type != mem_type)
 			return false;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#if !DMEM_TTM_ERA_PLACE_FLAGS
 	for (i = 0; i < pl->num_busy_placement; i++)
 		if (pl->busy_placement[i].mem_type != mem_type)
 			return false;
@@ -279,7 +332,7 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
 		n++;
 		if (place->mem_type == DMEM_TTM_VRAM)
 			break;
-#ifdef TTM_PL_FLAG_DESIRED
+#if DMEM_TTM_ERA_PLACE_FLAGS
 		place->flags |= TTM_PL_FLAG_DESIRED;
 #endif
 	}
@@ -287,7 +340,7 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
 		return false;
 	p->placement.placement = p->places;
 	p->placement.num_placement = n;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#if !DMEM_TTM_ERA_PLACE_FLAGS
 	p->placement.busy_placement = &p->places[n - 1];
 	p->placement.num_busy_placement = 1;
 #else
@@ -296,19 +349,27 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
 	return true;
 }
 
-/*
- * Mainline 6.10: ttm_bo_validate() runs both passes itself through the
- * static ttm_bo_alloc_resource() instead of calling the exported
+/**
+ * ttm_compat_validate_allocates() - does ttm_bo_validate() allocate by
+ * itself?
+ *
+ * From mainline 6.10 it runs both passes through the static
+ * ttm_bo_alloc_resource() instead of calling the exported
  * ttm_bo_mem_space(), so the probe must wrap ttm_bo_validate() too.  Up to
  * 6.9 ttm_bo_validate() reaches ttm_bo_mem_space() (ttm_bo_move_buffer()),
  * whose hook runs the probe: wrapping both there would probe twice.
+ *
+ * Return: true from 6.10.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define DMEM_TTM_VALIDATE_ALLOCATES	1
-#endif
+static inline bool ttm_compat_validate_allocates(void)
+{
+	return DMEM_TTM_ERA_VALIDATE_ALLOCATES;
+}
 
 /*
- * The eviction hook differs per era:
+ * The eviction function differs per era (its hook, with the era's
+ * prototype, is in src/compat/ttm_evict_compat.c; the body both eras share
+ * is dmem_ttm_evict_passes(), src/ttm_dmem_evict.c):
  * - up to mainline 6.11, ttm_mem_evict_first(bdev, man, place, ctx, ticket)
  *   evicts one buffer per call and returns -EBUSY when it found none
  *   (same signature in 6.1, 6.6, 6.9, 6.10.0 and 6.11.11);
@@ -316,11 +377,31 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
  *   ttm_lru_walk_for_evict(walk, bdev, man, target) returns the progress
  *   made (0: nothing evicted).
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-#define DMEM_TTM_EVICT_FIRST	1
+struct ttm_compat_evict;
+
+/**
+ * ttm_compat_evict_orig() - run the kernel's eviction function once, with
+ * the arguments of the hooked call @call.
+ * @call: the hooked call (from the era's hook)
+ *
+ * Return: the kernel function's result.
+ */
+s64 ttm_compat_evict_orig(struct ttm_compat_evict *call);
+
+/**
+ * ttm_compat_evict_nothing() - the result of an eviction that found
+ * nothing to evict.
+ *
+ * Return: -EBUSY up to 6.11, 0 (no progress) from 6.12.
+ */
+static inline s64 ttm_compat_evict_nothing(void)
+{
+#if DMEM_TTM_ERA_LRU_WALK
+	return 0;
 #else
-#define DMEM_TTM_LRU_WALK	1
+	return -EBUSY;
 #endif
+}
 
 /*
  * Enumeration of the devices on ttm_glob.device_list, under TTM's own
@@ -335,26 +416,29 @@ static inline bool ttm_compat_vram_probe(const struct ttm_placement *full,
  *   inlines ttm_device_swapout() into ttm_global_swapout()); 6.13.7 is
  *   the same.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-#define DMEM_TTM_ENUM_SYMBOL	"ttm_device_swapout"
-#else
+#if DMEM_TTM_ERA_LRU_WALK
 #define DMEM_TTM_ENUM_SYMBOL	"ttm_bo_swapout"
+#else
+#define DMEM_TTM_ENUM_SYMBOL	"ttm_device_swapout"
 #endif
 
 /**
  * ttm_compat_link_to_res() - the resource an LRU list node belongs to.
  * @pos: a node of a manager LRU list or of the device's pinned list
  *
- * Returns NULL for 6.12+ LRU hitches (cursor placeholders, not resources).
+ * 6.12 (LRU walk era) linked struct ttm_lru_item, which may be a hitch.
+ *
+ * Return: the resource, or NULL for an LRU hitch (a cursor placeholder,
+ * not a resource).
  */
 static inline struct ttm_resource *ttm_compat_link_to_res(struct list_head *pos)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-	return list_entry(pos, struct ttm_resource, lru);
-#else
+#if DMEM_TTM_ERA_LRU_WALK
 	struct ttm_lru_item *item = list_entry(pos, struct ttm_lru_item, link);
 
 	return ttm_lru_item_is_res(item) ? ttm_lru_item_to_res(item) : NULL;
+#else
+	return list_entry(pos, struct ttm_resource, lru);
 #endif
 }
 
@@ -368,10 +452,10 @@ static inline struct ttm_resource *ttm_compat_link_to_res(struct list_head *pos)
  */
 static inline struct list_head *ttm_compat_unevictable(struct ttm_device *bdev)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
-	return &bdev->pinned;
-#else
+#if DMEM_TTM_ERA_UNEVICTABLE
 	return &bdev->unevictable;
+#else
+	return &bdev->pinned;
 #endif
 }
 
@@ -408,7 +492,10 @@ ttm_compat_any_drm(struct ttm_device *bdev, struct ttm_resource_manager *man)
 	return NULL;
 }
 
-/* Build-time checks of the fields this module reads. */
+/**
+ * ttm_compat_build_checks() - build-time checks of the fields this module
+ * reads (no code: the build fails if one changed type).
+ */
 static inline void ttm_compat_build_checks(void)
 {
 	struct ttm_resource_manager *man = NULL;
@@ -423,15 +510,15 @@ static inline void ttm_compat_build_checks(void)
 	BUILD_BUG_ON(!__same_type(bdev->pool.dev, struct device *));
 	BUILD_BUG_ON(!__same_type(bdev->device_list, struct list_head));
 	BUILD_BUG_ON(DMEM_TTM_VRAM >= TTM_NUM_MEM_TYPES);
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-	BUILD_BUG_ON(!__same_type(res->num_pages, unsigned long));
-#else
+#if DMEM_TTM_ERA_RES_SIZE
 	BUILD_BUG_ON(!__same_type(res->size, size_t));
-#endif
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-	BUILD_BUG_ON(!__same_type(res->lru, struct list_head));
 #else
+	BUILD_BUG_ON(!__same_type(res->num_pages, unsigned long));
+#endif
+#if DMEM_TTM_ERA_LRU_WALK
 	BUILD_BUG_ON(!__same_type(res->lru, struct ttm_lru_item));
+#else
+	BUILD_BUG_ON(!__same_type(res->lru, struct list_head));
 #endif
 }
 

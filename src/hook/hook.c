@@ -215,13 +215,12 @@ static void dmem_hook_unregister_ops(struct ftrace_ops *ops)
 	ftrace_free_filter(ops);
 }
 
-int dmem_hook_install(struct dmem_hook *hook)
+/*
+ * Check @hook's description and reset its private state.
+ * Return: 0 or -EINVAL (printed).
+ */
+static int dmem_hook_prepare(struct dmem_hook *hook)
 {
-	unsigned long addr;
-	int err;
-
-	if (hook->installed)
-		return 0;
 	if (!hook->name ||
 	    (!hook->replacement && !hook->entry && !hook->orig_stub)) {
 		pr_err("hook %s: incomplete description\n",
@@ -234,8 +233,17 @@ int dmem_hook_install(struct dmem_hook *hook)
 	hook->removing = false;
 	hook->ops_registered = false;
 	hook->stub_registered = false;
+	return 0;
+}
 
-	addr = dmem_hook_lookup(hook->name);
+/*
+ * Find the ftrace sites of @hook's kernel function and of its stub.
+ * Return: 0 or -ENOENT (printed, unless an optional symbol is missing).
+ */
+static int dmem_hook_find_sites(struct dmem_hook *hook)
+{
+	unsigned long addr = dmem_hook_lookup(hook->name);
+
 	if (!addr) {
 		if (!hook->optional)
 			pr_err("kernel function %s not found (kprobe lookup failed)\n",
@@ -248,14 +256,28 @@ int dmem_hook_install(struct dmem_hook *hook)
 		       (void *)addr);
 		return -ENOENT;
 	}
+	if (!hook->orig_stub)
+		return 0;
+	hook->stub_site = dmem_ftrace_site(hook->orig_stub);
+	if (!hook->stub_site) {
+		pr_err("hook %s: stub %pS has no ftrace site (built without CONFIG_DYNAMIC_FTRACE?)\n",
+		       hook->name, (void *)hook->orig_stub);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int dmem_hook_install(struct dmem_hook *hook)
+{
+	int err;
+
+	if (hook->installed)
+		return 0;
+	err = dmem_hook_prepare(hook) ?: dmem_hook_find_sites(hook);
+	if (err)
+		return err;
 
 	if (hook->orig_stub) {
-		hook->stub_site = dmem_ftrace_site(hook->orig_stub);
-		if (!hook->stub_site) {
-			pr_err("hook %s: stub %pS has no ftrace site (built without CONFIG_DYNAMIC_FTRACE?)\n",
-			       hook->name, (void *)hook->orig_stub);
-			return -ENOENT;
-		}
 		err = dmem_hook_register_ops(hook, &hook->stub_ops,
 					     dmem_hook_call_orig,
 					     hook->stub_site, true, "our stub");

@@ -21,7 +21,7 @@ DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_validate)		/* src/ttm/probe.c */
 DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_mem_space)		/* src/ttm/probe.c */
 /* protection-aware eviction */
 DMEM_HOOK_ROW(TTM_EVICT, ttm_bo_eviction_valuable)	/* src/ttm_dmem_evict.c */
-DMEM_HOOK_ROW(TTM_EVICT, ttm_evict)			/* src/ttm_dmem_evict.c */
+DMEM_HOOK_ROW(TTM_EVICT, ttm_evict)			/* src/compat/ttm_evict_compat.c */
 /* the load-time walk over the TTM devices present (temporary) */
 DMEM_HOOK_ROW(TTM_WALK, ttm_global_swapout)		/* src/ttm/device_walk.c */
 DMEM_HOOK_ROW(TTM_WALK, ttm_enum_device)		/* src/ttm/device_walk.c */

@@ -17,11 +17,11 @@
 
 #include "ttm/charge.h"
 #include "ttm/charge_map.h"
+#include "ttm/dmem_charge.h"
 #include "ttm/context.h"
 #include "ttm/regions.h"
 #include "compat/ftrace_compat.h"
 #include "hook/hook.h"
-#include "dmem_cgroupfs.h"
 
 static bool dmem_ttm_resource_alloc_entry(struct pt_regs *regs);
 
@@ -35,93 +35,38 @@ DMEM_HOOK_DEFINE_ORIG(ttm_resource_alloc, "ttm:ttm_resource_alloc",
 
 void dmem_ttm_uncharge(struct dmem_ttm_charge *c)
 {
-	struct dmem_cg *cg = dmem_pool_cg(c->pool);
-
-	dmem_pool_uncharge(c->pool, c->size);
-	dmem_cg_unpin(cg);
+	dmem_charge_release(&c->charge);
 	dmem_ttm_charge_free(c);
 }
 
 /**
- * dmem_ttm_pool_of_current() - the current task's pool in @dev's region,
- * with its cgroup pinned.
- * @dev: the device entry (referenced by the caller)
- *
- * The pin is taken here, before anything can sleep: the cgroup stays
- * while the allocation is in flight, and the pin passes to the charge
- * record on success.
- *
- * Return: a referenced pool (release with dmem_ttm_pool_release()), or an
- * ERR_PTR from dmem_pool_of_current().
- */
-static struct dmem_pool *dmem_ttm_pool_of_current(struct dmem_ttm_dev *dev)
-{
-	struct dmem_pool *pool = dmem_pool_of_current(dmem_ttm_dev_region(dev));
-
-	if (!IS_ERR(pool))
-		dmem_cg_pin(dmem_pool_cg(pool));
-	return pool;
-}
-
-static void dmem_ttm_pool_release(struct dmem_pool *pool)
-{
-	dmem_cg_unpin(dmem_pool_cg(pool));
-	dmem_pool_put(pool);
-}
-
-/**
- * dmem_ttm_charge_failed() - remember a failed charge for the eviction.
+ * dmem_ttm_alloc_failed() - remember a failed VRAM allocation for the
+ * eviction that follows.
+ * @ctx: the current task's context, or NULL
  * @man: the VRAM manager
- * @pool: the charged pool (reference and pin passed in)
- * @limit: the pool whose max was hit (reference passed in), or NULL
+ * @pool: the allocating cgroup's pool (reference passed in)
+ * @limit: the pool whose dmem.max was hit (reference passed in), or NULL:
+ *	no limit hit, the eviction uses the common ancestor
+ * @evict: what the probe of aggressive protection may evict now
+ *
+ * Only failures need the context.
  */
-static void dmem_ttm_charge_failed(struct ttm_resource_manager *man,
-				   struct dmem_pool *pool,
-				   struct dmem_pool *limit)
+static void dmem_ttm_alloc_failed(struct dmem_ttm_ctx *ctx,
+				  struct ttm_resource_manager *man,
+				  struct dmem_pool *pool,
+				  struct dmem_pool *limit,
+				  enum dmem_alloc_evict evict)
 {
-	/* Only failures need the context (for the eviction). */
-	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
-
-	dmem_cg_unpin(dmem_pool_cg(pool));
-	if (ctx) {
-		/* 7.3: a charge failure never evicts before falling back */
-		ctx->probe_evict = DMEM_ALLOC_EVICT_NONE;
-		ctx->man = man;
-		dmem_ttm_ctx_set_pools(ctx, pool, limit);
+	if (!ctx) {
+		dmem_pool_put(pool);
+		if (limit)
+			dmem_pool_put(limit);
 		return;
 	}
-	dmem_pool_put(pool);
-	if (limit)
-		dmem_pool_put(limit);
-}
-
-/**
- * dmem_ttm_alloc_failed() - the kernel's allocator failed after a charge.
- * @man: the VRAM manager
- * @pool: the charged pool (reference and pin passed in)
- * @size: bytes charged, uncharged here
- * @ret: the allocator's error
- */
-static void dmem_ttm_alloc_failed(struct ttm_resource_manager *man,
-				  struct dmem_pool *pool, u64 size, int ret)
-{
-	/* Only failures need the context (for the eviction). */
-	struct dmem_ttm_ctx *ctx = dmem_ttm_ctx_current();
-
-	/* 7.3 decides with the new buffer still charged */
-	if (ctx && ctx->probing)
-		ctx->probe_evict = ret == -ENOSPC ?
-			dmem_alloc_evict_before_fallback(pool) :
-			DMEM_ALLOC_EVICT_NONE;
-	dmem_pool_uncharge(pool, size);
-	dmem_cg_unpin(dmem_pool_cg(pool));
-	if (ctx) {
-		/* No limit hit: eviction uses the common ancestor. */
-		ctx->man = man;
-		dmem_ttm_ctx_set_pools(ctx, pool, NULL);
-	} else {
-		dmem_pool_put(pool);
-	}
+	if (ctx->probing)
+		ctx->probe_evict = evict;
+	ctx->man = man;
+	dmem_ttm_ctx_set_pools(ctx, pool, limit);
 }
 
 /**
@@ -132,11 +77,9 @@ static void dmem_ttm_alloc_failed(struct ttm_resource_manager *man,
  * @place: where to allocate
  * @res_ptr: the new resource
  *
- * A pool that died under us (its cgroup went offline in a migration race,
- * or the region is being removed) is looked up once more; if it is dead
- * again the region is going away and the allocation runs uncharged, like
- * one in a manager that is no region (never -ENOSPC: that would make TTM
- * evict for nothing).
+ * A region going away (dmem_charge_try() says -ENODEV) makes the
+ * allocation run uncharged, like one in a manager that is no region
+ * (never -ENOSPC: that would make TTM evict for nothing).
  *
  * Return: as ttm_resource_alloc().
  */
@@ -146,54 +89,46 @@ static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
 				  const struct ttm_place *place,
 				  struct ttm_resource **res_ptr)
 {
-	u64 size = ttm_compat_bo_bytes(bo);
-	struct dmem_pool *pool, *limit;
-	struct dmem_ttm_charge *charge;
-	unsigned int tries = 0;
+	struct dmem_ttm_charge *rec;
+	struct dmem_ttm_ctx *ctx;
+	struct dmem_charge charge;
+	struct dmem_pool *limit;
 	int ret;
 
-	charge = dmem_ttm_charge_alloc();
-	if (!charge)
+	rec = dmem_ttm_charge_alloc();
+	if (!rec)
 		return -ENOMEM;
-	for (;;) {
-		pool = dmem_ttm_pool_of_current(dev);
-		if (IS_ERR(pool)) {
-			dmem_ttm_charge_free(charge);
-			/* Region going away, or no memory for the pool. */
-			if (PTR_ERR(pool) == -ENOMEM)
-				return -ENOMEM;
-			return orig_ttm_resource_alloc(bo, place, res_ptr);
-		}
-		ret = dmem_pool_try_charge(pool, size, &limit);
-		if (ret != -ENODEV)
-			break;
-		dmem_ttm_pool_release(pool);
-		if (++tries == 2) {
-			dmem_ttm_charge_free(charge);
-			return orig_ttm_resource_alloc(bo, place, res_ptr);
-		}
-	}
+	ret = dmem_charge_try(dmem_ttm_dev_region(dev), ttm_compat_bo_bytes(bo),
+			      &charge, &limit);
 	if (ret) {
-		dmem_ttm_charge_free(charge);
-		dmem_ttm_charge_failed(man, pool, limit);
-		return -ENOSPC;
+		dmem_ttm_charge_free(rec);
+		if (ret == -ENODEV)
+			return orig_ttm_resource_alloc(bo, place, res_ptr);
+		if (ret == -ENOSPC)
+			/* 7.3: a charge failure never evicts before falling back */
+			dmem_ttm_alloc_failed(dmem_ttm_ctx_current(), man,
+					      charge.pool, limit,
+					      DMEM_ALLOC_EVICT_NONE);
+		return ret;
 	}
 
 	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	if (ret) {
-		dmem_ttm_charge_free(charge);
-		dmem_ttm_alloc_failed(man, pool, size, ret);
+		enum dmem_alloc_evict evict = DMEM_ALLOC_EVICT_NONE;
+
+		dmem_ttm_charge_free(rec);
+		ctx = dmem_ttm_ctx_current();
+		/* 7.3 decides with the new buffer still charged */
+		if (ret == -ENOSPC && ctx && ctx->probing)
+			evict = dmem_alloc_evict_before_fallback(charge.pool);
+		dmem_ttm_alloc_failed(ctx, man, dmem_charge_cancel(&charge),
+				      NULL, evict);
 		return ret;
 	}
-	/*
-	 * The record keeps the cgroup pin; the charge itself keeps the pool
-	 * alive until it is uncharged (see dmem_region_unregister()).
-	 */
-	charge->res = *res_ptr;
-	charge->pool = pool;
-	charge->size = size;
-	dmem_ttm_track(charge);
-	dmem_pool_put(pool);
+	dmem_charge_keep(&charge);
+	rec->res = *res_ptr;
+	rec->charge = charge;
+	dmem_ttm_track(rec);
 	return 0;
 }
 

@@ -115,7 +115,7 @@ struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res)
 
 	hlist_for_each_entry_rcu(c, &dmem_ttm_charge_bucket(res)->head, node)
 		if (READ_ONCE(c->res) == res)
-			return READ_ONCE(c->pool);
+			return READ_ONCE(c->charge.pool);
 	return NULL;
 }
 

@@ -14,22 +14,21 @@
 
 #include <linux/list.h>
 #include "dmem_core.h"
+#include "ttm/dmem_charge.h"
 #include "compat/ttm_compat.h"
 
 /**
  * struct dmem_ttm_charge - one charged resource.
  * @node: entry in the map, keyed by @res
  * @res: the resource
- * @pool: the pool charged (the charge holds a pool reference)
- * @size: bytes charged
+ * @charge: its charge (kept: see dmem_charge_keep())
  * @rcu: frees the record a grace period after it left the map (readers
  *	walk the map under RCU)
  */
 struct dmem_ttm_charge {
 	struct hlist_node node;
 	struct ttm_resource *res;
-	struct dmem_pool *pool;
-	u64 size;
+	struct dmem_charge charge;
 	struct rcu_head rcu;
 };
 

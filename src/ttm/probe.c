@@ -152,8 +152,7 @@ static int dmem_ttm_bo_validate(struct ttm_buffer_object *bo,
 	int ret;
 
 	mine = dmem_ttm_ctx_enter(&ctx);
-#ifdef DMEM_TTM_VALIDATE_ALLOCATES
-	if (mine && !bo->pin_count &&
+	if (ttm_compat_validate_allocates() && mine && !bo->pin_count &&
 	    !(bo->resource &&
 	      ttm_compat_placement_has_type(placement, bo->resource->mem_type))) {
 		struct ttm_compat_probe probe;
@@ -165,11 +164,8 @@ static int dmem_ttm_bo_validate(struct ttm_buffer_object *bo,
 				goto out;
 		}
 	}
-#endif
 	ret = orig_ttm_bo_validate(bo, placement, octx);
-#ifdef DMEM_TTM_VALIDATE_ALLOCATES
 out:
-#endif
 	if (mine)
 		dmem_ttm_ctx_leave(&ctx);
 	return ret;

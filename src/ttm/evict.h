@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmem-backport: protection-aware eviction (src/ttm_dmem_evict.c), as
+ * called by the eviction hook of the running kernel's TTM era
+ * (src/compat/ttm_evict_compat.c).
+ */
+#ifndef DMEM_TTM_EVICT_H
+#define DMEM_TTM_EVICT_H
+
+#include "compat/ttm_compat.h"
+
+/**
+ * dmem_ttm_evict_passes() - the replacement of the era's eviction
+ * function, shared by both eras.
+ * @man: the manager being evicted from
+ * @call: the hooked call; run the kernel's function with
+ *	ttm_compat_evict_orig(@call)
+ *
+ * Runs a first pass that respects dmem.low and, if it found nothing only
+ * because of low, a second one that ignores it; may refuse to evict at
+ * all while probing (aggressive protection).
+ *
+ * Return: as the era's eviction function.
+ */
+s64 dmem_ttm_evict_passes(struct ttm_resource_manager *man,
+			  struct ttm_compat_evict *call);
+
+#endif /* DMEM_TTM_EVICT_H */
