@@ -67,7 +67,8 @@ dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/ttm/init.o \
 		   src/ttm/probe.o \
 		   src/ttm/regions.o \
-		   src/ttm_dmem_evict.o
+		   src/ttm_dmem_evict.o \
+		   src/dmem_lockstat.o
 
 ccflags-y += -I$(src)/include -I$(src)/src
 

@@ -7,7 +7,7 @@
 #
 #   userspace core:  bench evict_speedup pools=<n> ratio=<x>
 #                    bench charge_vs_atomic depth=<d> ratio=<x>
-#   in-guest TTM:    added by the ttm helper (see the marked section below)
+#   in-guest TTM:    see the in-guest section below
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,17 +19,36 @@ make -s -C "$top/tests/user" build/bench >/dev/null
 echo "== userspace core benchmark took $(( $(date +%s) - t0 )) s"
 
 # ---------------------------------------------------------------------------
-# IN-GUEST BENCHMARK (owned by the ttm helper): protection-aware eviction
-# cost inside a QEMU guest with qxl/TTM.  Add it below this line; print
-# "bench <name> <key>=<value> ratio=<x>" lines like the userspace part.
+# In-guest benchmarks (tests/vm/bench/), QEMU with -icount shift=0,sleep=off:
+# guest time counts instructions, so the figures do not depend on the host
+# (the guests of both series run in parallel).  Module not loaded vs loaded
+# in one boot:
+#   bench alloc_free kver=<s> ... ratio=<x> target=1.02 met=<yes|no>
+#   bench validate_resident kver=<s> buffers=16 ... ratio=<x> target=1.05 met=<yes|no>
+#   bench evict_path kver=<s> cgroups=100 protected=<0|1> ... ratio=<x>
+# and, on the debug kernel with 2 vCPUs (BENCH_DEBUG=0 skips it):
+#   bench lock_contention kver=6.12 smp=2 tasks=4 contended=<n> target=0 met=<yes|no>
 # ---------------------------------------------------------------------------
 t1=$(date +%s)
+guest_bench() { # guest_bench SERIES SCRIPT [run.sh options]
+	local series=$1 script=$2 out
+	shift 2
+	out=$("$top/tests/vm/run.sh" --kver "$series" --show --file "$script" "$@" 2>&1) || true
+	printf '%s\n' "$out" | grep -E '^bench ' ||
+		{ printf '%s\n' "$out" | tail -n 20; echo "bench $(basename "$script" .sh) kver=$series failed"; }
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for series in ${BENCH_KERNELS:-6.1 6.12}; do
+	guest_bench "$series" "$top/tests/vm/bench/ttm_bench.sh" --icount >"$tmp/$series" &
+done
+wait
 for series in ${BENCH_KERNELS:-6.1 6.12}; do
 	echo "== in-guest TTM benchmark, Debian $series (tests/vm/bench/ttm_bench.sh)"
-	out=$("$top/tests/vm/run.sh" --kver "$series" --show \
-		--file "$top/tests/vm/bench/ttm_bench.sh" 2>&1) || true
-	printf '%s\n' "$out" | grep -E '^(bench |# (alloc loop|evict))' ||
-		{ printf '%s\n' "$out" | tail -n 20; echo "bench ttm kver=$series failed"; }
+	cat "$tmp/$series"
 done
-echo "== in-guest TTM benchmark took $(( $(date +%s) - t1 )) s"
-# ---------------------------------------------------------------------------
+if [ "${BENCH_DEBUG:-1}" = 1 ]; then
+	echo "== lock contention, 6.12 debug kernel, 2 vCPUs (tests/vm/bench/lock_stress.sh)"
+	guest_bench 6.12-debug "$top/tests/vm/bench/lock_stress.sh" --icount
+fi
+echo "== in-guest benchmarks took $(( $(date +%s) - t1 )) s"

@@ -208,6 +208,79 @@ static inline bool ttm_compat_placement_has_type(const struct ttm_placement *pl,
 }
 
 /**
+ * ttm_compat_places_fit() - does one of @n places accept @res as it is?
+ * @bdev: @res's device
+ * @res: a resource
+ * @places: the places
+ * @n: how many
+ *
+ * TTM's own check (ttm_resource_compat(), ttm_resource_compatible()) is
+ * not exported from 6.3 on; this one never calls into the manager: a
+ * place with a page range (fpfn/lpfn) only counts for a manager without a
+ * compatible() callback (without a range, the range managers accept every
+ * resource of their type).  Up to 6.8 every place counts, from 6.9 not a
+ * TTM_PL_FLAG_FALLBACK one (ttm_bo_validate()'s first check).
+ *
+ * Return: true if a place accepts @res; false also when unsure.
+ */
+static inline bool ttm_compat_places_fit(struct ttm_device *bdev,
+					 const struct ttm_resource *res,
+					 const struct ttm_place *places,
+					 unsigned int n)
+{
+	struct ttm_resource_manager *man;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct ttm_place *place = &places[i];
+
+		if (place->mem_type != res->mem_type ||
+		    ttm_compat_place_is_fallback(place))
+			continue;
+		if ((place->flags & TTM_PL_FLAG_CONTIGUOUS) &&
+		    !(res->placement & TTM_PL_FLAG_CONTIGUOUS))
+			continue;
+		if (place->fpfn || place->lpfn) {
+			man = ttm_manager_type(bdev, res->mem_type);
+			if (!man || man->func->compatible)
+				continue;
+		}
+		return true;
+	}
+	return false;
+}
+
+/**
+ * ttm_compat_bo_fits() - would ttm_bo_validate() leave @bo where it is?
+ * @bo: a buffer object, reserved by the caller
+ * @placement: the placement asked for
+ *
+ * True only where ttm_bo_validate() returns at its first check without
+ * allocating anything (see ttm_compat_places_fit()); false when unsure
+ * (the caller then takes the full path).  Reads only, takes no lock: safe
+ * in an ftrace handler.
+ *
+ * Return: true if @bo's resource already satisfies @placement.
+ */
+static inline bool ttm_compat_bo_fits(struct ttm_buffer_object *bo,
+				      struct ttm_placement *placement)
+{
+	struct ttm_resource *res = bo->resource;
+
+	if (!res || (res->placement & TTM_PL_FLAG_TEMPORARY))
+		return false;
+	if (ttm_compat_places_fit(bo->bdev, res, placement->placement,
+				  placement->num_placement))
+		return true;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	return ttm_compat_places_fit(bo->bdev, res, placement->busy_placement,
+				     placement->num_busy_placement);
+#else
+	return false;
+#endif
+}
+
+/**
  * ttm_compat_placement_only_type() - does every place of @pl use @mem_type?
  * @pl: a placement
  * @mem_type: TTM memory type

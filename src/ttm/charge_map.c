@@ -3,28 +3,62 @@
  * dmem-backport: the map from TTM resources to their charges (see
  * src/ttm/charge_map.h).
  *
- * A hash table keyed by resource under one spinlock,
- * dmem_ttm_charges_lock; records come from their own cache.  Every
- * operation is safe in atomic context: ttm_resource_fini()'s hook runs in
- * an ftrace handler.
+ * A hash table keyed by resource with one lock per bucket, each bucket on
+ * its own cache line: an allocation and a free take the lock of their
+ * resource's bucket only, so parallel allocators and freers do not
+ * serialise here.  Readers (the eviction, dmem_ttm_res_pool_locked()) take
+ * no lock at all: they walk a bucket under rcu_read_lock(), and a record
+ * is freed only an RCU grace period after it left the map (call_rcu());
+ * the pool a record names is freed the same way (the core frees pools
+ * with kfree_rcu()), so what a reader finds stays readable until its
+ * rcu_read_unlock().  Records come from their own cache.  Every operation
+ * is safe in atomic context: ttm_resource_fini()'s hook runs in an ftrace
+ * handler.  A walk under a bucket lock is bounded by the number of
+ * charged resources in that bucket.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/hashtable.h>
+#include <linux/cache.h>
+#include <linux/hash.h>
+#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "ttm/charge_map.h"
 #include "hook/hook.h"
+#include "dmem_lockstat.h"
+
+#define DMEM_TTM_CHARGE_BITS	10
+
+/**
+ * struct dmem_ttm_charge_bucket - one bucket of the map.
+ * @lock: serialises the writers of @head (readers use RCU)
+ * @head: the records whose resource hashes here
+ */
+struct dmem_ttm_charge_bucket {
+	spinlock_t lock;	/* guards @head (see above) */
+	struct hlist_head head;
+} ____cacheline_aligned_in_smp;
 
 static struct kmem_cache *dmem_ttm_charge_cache;
-static DEFINE_HASHTABLE(dmem_ttm_charges, 10);
-static DEFINE_SPINLOCK(dmem_ttm_charges_lock);
+static struct dmem_ttm_charge_bucket dmem_ttm_charge_buckets[1 << DMEM_TTM_CHARGE_BITS];
+
+static struct dmem_ttm_charge_bucket *dmem_ttm_charge_bucket(const struct ttm_resource *res)
+{
+	return &dmem_ttm_charge_buckets[hash_ptr(res, DMEM_TTM_CHARGE_BITS)];
+}
 
 int dmem_ttm_charge_map_init(void)
 {
-	int ret = dmem_init_step("charge record cache");
+	unsigned int i;
+	int ret;
 
+	for (i = 0; i < ARRAY_SIZE(dmem_ttm_charge_buckets); i++) {
+		spin_lock_init(&dmem_ttm_charge_buckets[i].lock);
+		INIT_HLIST_HEAD(&dmem_ttm_charge_buckets[i].head);
+	}
+	ret = dmem_init_step("charge record cache");
 	if (ret)
 		return ret;
 	/* named after the struct: tests look for it in /proc/slabinfo */
@@ -38,6 +72,10 @@ int dmem_ttm_charge_map_init(void)
 
 void dmem_ttm_charge_map_exit(void)
 {
+	if (!dmem_ttm_charge_cache)
+		return;
+	/* records freed by call_rcu() must be back in the cache first */
+	rcu_barrier();
 	kmem_cache_destroy(dmem_ttm_charge_cache);
 	dmem_ttm_charge_cache = NULL;
 }
@@ -47,72 +85,97 @@ struct dmem_ttm_charge *dmem_ttm_charge_alloc(void)
 	return kmem_cache_alloc(dmem_ttm_charge_cache, GFP_KERNEL);
 }
 
+static void dmem_ttm_charge_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(dmem_ttm_charge_cache,
+			container_of(rcu, struct dmem_ttm_charge, rcu));
+}
+
 void dmem_ttm_charge_free(struct dmem_ttm_charge *c)
 {
-	kmem_cache_free(dmem_ttm_charge_cache, c);
+	/* a reader may still be looking at it if it was in the map */
+	call_rcu(&c->rcu, dmem_ttm_charge_free_rcu);
 }
 
 void dmem_ttm_track_lock(void)
-	__acquires(&dmem_ttm_charges_lock)
+	__acquires(RCU)
 {
-	spin_lock(&dmem_ttm_charges_lock);
+	rcu_read_lock();
 }
 
 void dmem_ttm_track_unlock(void)
-	__releases(&dmem_ttm_charges_lock)
+	__releases(RCU)
 {
-	spin_unlock(&dmem_ttm_charges_lock);
-}
-
-static struct dmem_ttm_charge *dmem_ttm_charge_find_locked(struct ttm_resource *res)
-{
-	struct dmem_ttm_charge *c;
-
-	hash_for_each_possible(dmem_ttm_charges, c, node, (unsigned long)res)
-		if (c->res == res)
-			return c;
-	return NULL;
+	rcu_read_unlock();
 }
 
 struct dmem_pool *dmem_ttm_res_pool_locked(struct ttm_resource *res)
 {
-	struct dmem_ttm_charge *c = dmem_ttm_charge_find_locked(res);
+	struct dmem_ttm_charge *c;
 
-	return c ? c->charge.pool : NULL;
+	hlist_for_each_entry_rcu(c, &dmem_ttm_charge_bucket(res)->head, node)
+		if (READ_ONCE(c->res) == res)
+			return READ_ONCE(c->charge.pool);
+	return NULL;
 }
 
 void dmem_ttm_track(struct dmem_ttm_charge *c)
 {
-	spin_lock(&dmem_ttm_charges_lock);
-	hash_add(dmem_ttm_charges, &c->node, (unsigned long)c->res);
-	spin_unlock(&dmem_ttm_charges_lock);
+	struct dmem_ttm_charge_bucket *b = dmem_ttm_charge_bucket(c->res);
+
+	dmem_spin_lock(&b->lock);
+	hlist_add_head_rcu(&c->node, &b->head);
+	spin_unlock(&b->lock);
 }
 
 struct dmem_ttm_charge *dmem_ttm_untrack(struct ttm_resource *res)
 {
-	struct dmem_ttm_charge *c;
+	struct dmem_ttm_charge_bucket *b = dmem_ttm_charge_bucket(res);
+	struct dmem_ttm_charge *c, *found = NULL;
 
-	spin_lock(&dmem_ttm_charges_lock);
-	c = dmem_ttm_charge_find_locked(res);
-	if (c)
-		hash_del(&c->node);
-	spin_unlock(&dmem_ttm_charges_lock);
-	return c;
+	dmem_spin_lock(&b->lock);
+	hlist_for_each_entry(c, &b->head, node) {
+		if (c->res == res) {
+			hlist_del_rcu(&c->node);
+			found = c;
+			break;
+		}
+	}
+	spin_unlock(&b->lock);
+	return found;
+}
+
+/* Take every record of @b out of the map, onto @dropped. */
+static void dmem_ttm_untrack_bucket(struct dmem_ttm_charge_bucket *b,
+				    struct hlist_head *dropped)
+{
+	struct dmem_ttm_charge *c;
+	struct hlist_node *tmp;
+
+	dmem_spin_lock(&b->lock);
+	hlist_for_each_entry_safe(c, tmp, &b->head, node) {
+		hlist_del_rcu(&c->node);
+		hlist_add_head(&c->node, dropped);
+	}
+	spin_unlock(&b->lock);
 }
 
 void dmem_ttm_untrack_all(void (*release)(struct dmem_ttm_charge *c))
 {
 	struct dmem_ttm_charge *c;
 	struct hlist_node *tmp;
-	unsigned int bkt;
+	unsigned int i;
 	HLIST_HEAD(dropped);
 
-	spin_lock(&dmem_ttm_charges_lock);
-	hash_for_each_safe(dmem_ttm_charges, bkt, tmp, c, node) {
-		hash_del(&c->node);
-		hlist_add_head(&c->node, &dropped);
-	}
-	spin_unlock(&dmem_ttm_charges_lock);
+	/*
+	 * Called once no hook can run any more (unload, failed load): no
+	 * reader walks the map, so the records may be relinked at once.
+	 * Without the record cache nothing was ever tracked.
+	 */
+	if (!dmem_ttm_charge_cache)
+		return;
+	for (i = 0; i < ARRAY_SIZE(dmem_ttm_charge_buckets); i++)
+		dmem_ttm_untrack_bucket(&dmem_ttm_charge_buckets[i], &dropped);
 	hlist_for_each_entry_safe(c, tmp, &dropped, node)
 		release(c);
 }

@@ -22,11 +22,14 @@
  * @node: entry in the map, keyed by @res
  * @res: the resource
  * @charge: its charge (kept: see dmem_charge_keep())
+ * @rcu: frees the record a grace period after it left the map (readers
+ *	walk the map under RCU)
  */
 struct dmem_ttm_charge {
 	struct hlist_node node;
 	struct ttm_resource *res;
 	struct dmem_charge charge;
+	struct rcu_head rcu;
 };
 
 /**
@@ -54,8 +57,11 @@ void dmem_ttm_charge_map_exit(void);
 struct dmem_ttm_charge *dmem_ttm_charge_alloc(void);
 
 /**
- * dmem_ttm_charge_free() - free a record that is not tracked.
+ * dmem_ttm_charge_free() - free a record that is not tracked (any more).
  * @c: the record.  Any context.
+ *
+ * The memory goes back an RCU grace period later: a reader of the map
+ * may still be looking at a record that was just untracked.
  */
 void dmem_ttm_charge_free(struct dmem_ttm_charge *c);
 
@@ -81,18 +87,25 @@ struct dmem_ttm_charge *dmem_ttm_untrack(struct ttm_resource *res);
 void dmem_ttm_untrack_all(void (*release)(struct dmem_ttm_charge *c));
 
 /**
- * dmem_ttm_track_lock() - hold the map still for dmem_ttm_res_pool_locked().
+ * dmem_ttm_track_lock() - start reading the map (dmem_ttm_res_pool_locked()).
+ *
+ * An RCU read-side section, no lock: the caller must not sleep until
+ * dmem_ttm_track_unlock().
  */
 void dmem_ttm_track_lock(void);
 
-/** dmem_ttm_track_unlock() - release dmem_ttm_track_lock(). */
+/** dmem_ttm_track_unlock() - end what dmem_ttm_track_lock() started. */
 void dmem_ttm_track_unlock(void);
 
 /**
  * dmem_ttm_res_pool_locked() - the pool @res is charged to.
  * @res: a resource
  *
- * Caller holds dmem_ttm_track_lock(); the pool stays valid while it does.
+ * Caller is between dmem_ttm_track_lock() and dmem_ttm_track_unlock().
+ * The answer may be stale at once (a concurrent free may uncharge @res),
+ * but the pool's memory stays readable until dmem_ttm_track_unlock():
+ * pools are freed an RCU grace period after their last reference.  Take
+ * no reference on it and keep no pointer to it past the unlock.
  *
  * Return: the pool, or NULL if @res is not charged.
  */

@@ -9,18 +9,73 @@
 #include "ttm/context.h"
 #include "ttm/regions.h"
 #include "hook/hook.h"
+#include "compat/ftrace_compat.h"
 
-DMEM_HOOK_DEFINE(ttm_bo_validate, "ttm:ttm_bo_validate", NULL, int,
-		 (bo, placement, octx),
-		 struct ttm_buffer_object *bo,
-		 struct ttm_placement *placement,
-		 struct ttm_operation_ctx *octx);
-DMEM_HOOK_DEFINE(ttm_bo_mem_space, "ttm:ttm_bo_mem_space", NULL, int,
-		 (bo, placement, mem, octx),
-		 struct ttm_buffer_object *bo,
-		 struct ttm_placement *placement,
-		 struct ttm_resource **mem,
-		 struct ttm_operation_ctx *octx);
+static bool dmem_ttm_bo_validate_entry(struct pt_regs *regs);
+static bool dmem_ttm_bo_mem_space_entry(struct pt_regs *regs);
+
+/*
+ * The originals are run through orig_<id>() (our stub, redirected past
+ * the kernel function's ftrace site): a replacement never comes back
+ * through the site it was redirected from.
+ */
+DMEM_HOOK_DEFINE_ORIG(ttm_bo_validate, "ttm:ttm_bo_validate",
+		      dmem_ttm_bo_validate_entry, int, -EINVAL,
+		      (bo, placement, octx),
+		      struct ttm_buffer_object *bo,
+		      struct ttm_placement *placement,
+		      struct ttm_operation_ctx *octx);
+DMEM_HOOK_DEFINE_ORIG(ttm_bo_mem_space, "ttm:ttm_bo_mem_space",
+		      dmem_ttm_bo_mem_space_entry, int, -ENOSPC,
+		      (bo, placement, mem, octx),
+		      struct ttm_buffer_object *bo,
+		      struct ttm_placement *placement,
+		      struct ttm_resource **mem,
+		      struct ttm_operation_ctx *octx);
+
+/**
+ * dmem_ttm_bo_validate_entry() - which ttm_bo_validate() calls we take.
+ * @regs: registers of the call ttm_bo_validate(bo, placement, octx)
+ *
+ * The submit path validates every buffer of a job, every frame; nearly
+ * all of them are resident already.  Left to the kernel unchanged (one
+ * ftrace handler run, no lock, nothing written): a buffer whose resource
+ * already satisfies the placement (ttm_bo_validate() returns at once for
+ * it, so there is nothing to charge, probe or evict), and a placement
+ * without VRAM (nothing to charge or probe; TTM evicts VRAM only for a
+ * VRAM place).  The caller holds @bo's reservation: its resource cannot
+ * change under us.  Runs in the ftrace handler (must not sleep).
+ *
+ * Return: true to redirect the call into dmem_ttm_bo_validate().
+ */
+static bool dmem_ttm_bo_validate_entry(struct pt_regs *regs)
+{
+	struct ttm_buffer_object *bo = (void *)dmem_ftrace_arg(regs, 0);
+	struct ttm_placement *placement = (void *)dmem_ftrace_arg(regs, 1);
+
+	if (!bo || !placement)
+		return false;
+	if (!ttm_compat_placement_has_type(placement, DMEM_TTM_VRAM))
+		return false;
+	return !ttm_compat_bo_fits(bo, placement);
+}
+
+/**
+ * dmem_ttm_bo_mem_space_entry() - which ttm_bo_mem_space() calls we take.
+ * @regs: registers of the call ttm_bo_mem_space(bo, placement, mem, octx)
+ *
+ * Only a placement with VRAM can be charged or probed.  Runs in the
+ * ftrace handler (must not sleep).
+ *
+ * Return: true to redirect the call into dmem_ttm_bo_mem_space().
+ */
+static bool dmem_ttm_bo_mem_space_entry(struct pt_regs *regs)
+{
+	struct ttm_placement *placement = (void *)dmem_ftrace_arg(regs, 1);
+
+	return placement &&
+	       ttm_compat_placement_has_type(placement, DMEM_TTM_VRAM);
+}
 
 /**
  * dmem_ttm_probe_prepare() - should this allocation run the probe first?
@@ -104,12 +159,12 @@ static int dmem_ttm_bo_validate(struct ttm_buffer_object *bo,
 
 		if (dmem_ttm_probe_prepare(&ctx, bo, placement, &probe)) {
 			dmem_ttm_probe_begin(&ctx);
-			ret = ttm_bo_validate(bo, &probe.placement, octx);
+			ret = orig_ttm_bo_validate(bo, &probe.placement, octx);
 			if (!dmem_ttm_probe_end(&ctx, ret))
 				goto out;
 		}
 	}
-	ret = ttm_bo_validate(bo, placement, octx);
+	ret = orig_ttm_bo_validate(bo, placement, octx);
 out:
 	if (mine)
 		dmem_ttm_ctx_leave(&ctx);
@@ -143,11 +198,11 @@ static int dmem_ttm_bo_mem_space(struct ttm_buffer_object *bo,
 	cur = dmem_ttm_probe_prepare(mine ? &ctx : NULL, bo, placement, &probe);
 	if (cur) {
 		dmem_ttm_probe_begin(cur);
-		ret = ttm_bo_mem_space(bo, &probe.placement, mem, octx);
+		ret = orig_ttm_bo_mem_space(bo, &probe.placement, mem, octx);
 		if (!dmem_ttm_probe_end(cur, ret))
 			goto out;
 	}
-	ret = ttm_bo_mem_space(bo, placement, mem, octx);
+	ret = orig_ttm_bo_mem_space(bo, placement, mem, octx);
 out:
 	if (mine)
 		dmem_ttm_ctx_leave(&ctx);

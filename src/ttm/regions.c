@@ -25,6 +25,7 @@
 
 #include "ttm/regions.h"
 #include "hook/hook.h"
+#include "dmem_lockstat.h"
 
 /**
  * struct dmem_ttm_dev - a TTM device whose VRAM manager is a region.
@@ -145,7 +146,7 @@ struct dmem_ttm_dev *dmem_ttm_dev_get(struct ttm_device *bdev,
 {
 	struct dmem_ttm_dev *dev;
 
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	if (dev && dev->man == man)
 		refcount_inc(&dev->ref);
@@ -169,7 +170,7 @@ bool dmem_ttm_is_region(struct ttm_device *bdev,
 	struct dmem_ttm_dev *dev;
 	bool found;
 
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	found = dev && dev->man == man;
 	spin_unlock(&dmem_ttm_devs_lock);
@@ -189,7 +190,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	struct dmem_ttm_dev *dev;
 
 	lockdep_assert_held(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(f->bdev);
 	spin_unlock(&dmem_ttm_devs_lock);
 	if (dev)
@@ -209,7 +210,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	dev->man = f->man;
 	dev->region = region;
 	refcount_set(&dev->ref, 1);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	list_add_tail(&dev->node, &dmem_ttm_devs);
 	spin_unlock(&dmem_ttm_devs_lock);
 	pr_info("region %s, %llu bytes\n", f->name, f->size);
@@ -241,7 +242,7 @@ static void dmem_ttm_remove_device(struct ttm_device *bdev)
 	struct dmem_ttm_dev *dev;
 
 	mutex_lock(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	dev = dmem_ttm_dev_find_locked(bdev);
 	if (dev)
 		list_del(&dev->node);
@@ -334,7 +335,7 @@ void dmem_ttm_remove_all_devices(void)
 	LIST_HEAD(gone);
 
 	mutex_lock(&dmem_ttm_devs_mutex);
-	spin_lock(&dmem_ttm_devs_lock);
+	dmem_spin_lock(&dmem_ttm_devs_lock);
 	list_splice_init(&dmem_ttm_devs, &gone);
 	spin_unlock(&dmem_ttm_devs_lock);
 	list_for_each_entry_safe(dev, tmp, &gone, node)

@@ -1,59 +1,74 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# In-guest TTM benchmark (run by scripts/bench.sh through tests/vm/run.sh
-# --file).  Prints ratios measured side by side in one boot, never asserts
-# timings:
-#   bench alloc_overhead kver=<series> ratio=<loaded/unloaded>
-#       qxl buffer create+destroy loop (64 KiB VRAM buffers) in a cgroup,
-#       module loaded (charging, tracking, hooks) vs not loaded; rounds
-#       alternate to spread noise.
-#   bench evict_path kver=<series> cgroups=100 protected=<0|1> ratio=<x>
-#       3 x (80 x 1 MiB: more than VRAM, so every run keeps evicting its
-#       own older buffers through our hooks) next to 100 cgroups holding
-#       256 KiB each, loaded vs not loaded.  With protected=1 the 100
-#       cgroups have dmem.low covering their buffer: they stay in VRAM and
-#       every eviction walk evaluates and skips all 100 of them.
-# timeout: 900
+# In-guest TTM benchmark, run by scripts/bench.sh as
+#   tests/vm/run.sh --kver 6.1|6.12 --icount --show --file tests/vm/bench/ttm_bench.sh
+# With QEMU's -icount shift=0,sleep=off one guest nanosecond is one
+# instruction, so qxlbench's task CPU time is the instruction count of the
+# loop (user + kernel), independent of the host's load.  Module not loaded
+# vs loaded in one boot, rounds alternating; each side keeps its lowest
+# count (interrupts from the qxl device land on whichever task runs).
+# Prints, never asserts:
+#   bench alloc_free kver=<s> size=64K off=<insn/op> on=<insn/op> ratio=<on/off> target=1.02 met=<yes|no>
+#       create+destroy of one 64 KiB VRAM buffer (DRM_IOCTL_QXL_ALLOC,
+#       GEM_CLOSE) in a cgroup with dmem enabled
+#   bench validate_resident kver=<s> buffers=16 off=<insn/call> on=<insn/call> extra_per_validate=<insn> ratio=<x> target=1.05 met=<yes|no>
+#       DRM_IOCTL_QXL_EXECBUFFER of one draw command whose 16 relocations
+#       name 16 resident VRAM buffers (+1 scratch): the driver reserves and
+#       ttm_bo_validate()s each of the 17 on every call
+#   bench evict_path kver=<s> cgroups=100 protected=<0|1> off=<insn/loop> on=<insn/loop> ratio=<x>
+#       80 x 1 MiB allocated and freed (more than VRAM: every loop evicts)
+#       next to 100 cgroups holding 256 KiB each; with protected=1 their
+#       dmem.low covers their buffer, so every eviction walk evaluates and
+#       skips all 100 of them (different work from protected=0)
+# timeout: 1500
 . /dmem/lib.sh
 
 ROUNDS=${ROUNDS:-3}
-LOOPS=${LOOPS:-1500}
+AF_LOOPS=${AF_LOOPS:-400}
+VAL_LOOPS=${VAL_LOOPS:-400}
+VAL_BUFS=${VAL_BUFS:-16}
+EV_LOOPS=${EV_LOOPS:-2}
 
-now() { cut -d' ' -f1 /proc/uptime; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
+# min A B: the smaller integer (A empty: B)
+min() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "nan" }'; }
+met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "nan" && r <= t) ? "yes" : "no" }'; }
+
+# per_op CG ARGS...: instructions per loop of "qxlbench ARGS" run in CG
+per_op() {
+	local cg=$1 out
+	shift
+	out=$(cg_run "$cg" qxlbench "$@") || { not_ok "qxlbench $*"; echo 0; return; }
+	echo "$out" | sed -n 's/.* per_op=\([0-9]*\).*/\1/p'
+}
 
 kmsg_mark
 cg_create bench
 cg_create holders
-# The dmem files live on the memory controller: enable it for both sides
+# The dmem files live on the memory controller: enable it on both sides
 # so that memcg's own cost is not counted as ours.
 cg_enable bench memory
 
-# time_loop: seconds for LOOPS create+destroy cycles in cgroup bench.
-time_loop() {
-	local t0 t1
-	t0=$(now)
-	cg_run bench qxlbuf alloc -n 1 -s 64K -r "$LOOPS" -q || not_ok "alloc loop failed"
-	t1=$(now)
-	elapsed "$t0" "$t1"
-}
+check_eq "instruction clock (qxlbench insns: 4 per loop)" \
+	"$(qxlbench insns -n 1000000 | awk '{ split($4, a, "="); print (a[2] < 4100000) ? "icount" : "not icount: " a[2] }')" icount
 
-time_loop >/dev/null	# warm-up
-off=0 on=0 r=0
+af_off="" af_on="" v_off="" v_on=""
+r=0
 while [ $r -lt "$ROUNDS" ]; do
-	t=$(time_loop)
-	off=$(awk -v a=$off -v b="$t" 'BEGIN { print a + b }')
+	af_off=$(min "$af_off" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
+	v_off=$(min "$v_off" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
 	load_dmem || not_ok "load"
 	cg_enable bench
-	t=$(time_loop)
-	on=$(awk -v a=$on -v b="$t" 'BEGIN { print a + b }')
+	af_on=$(min "$af_on" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
+	v_on=$(min "$v_on" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
 	unload_dmem || not_ok "unload"
 	r=$((r + 1))
 done
-diag "alloc loop: unloaded $off s, loaded $on s ($ROUNDS x $LOOPS cycles each)"
-echo "bench alloc_overhead kver=$KSERIES ratio=$(ratio "$on" "$off")"
-ok "alloc overhead measured"
+rt=$(ratio "$af_on" "$af_off")
+echo "bench alloc_free kver=$KSERIES size=64K off=$af_off on=$af_on ratio=$rt target=1.02 met=$(met "$rt" 1.02)"
+rt=$(ratio "$v_on" "$v_off")
+echo "bench validate_resident kver=$KSERIES buffers=$VAL_BUFS off=$v_off on=$v_on extra_per_validate=$(( (v_on - v_off) / (VAL_BUFS + 1) )) ratio=$rt target=1.05 met=$(met "$rt" 1.05)"
+ok "hot paths measured"
 
 # start_holders: 100 cgroups holders/hN each holding one 256 KiB buffer.
 start_holders() {
@@ -82,35 +97,32 @@ protect_holders() {
 	done
 }
 
-# time_evict: seconds to allocate 3 x 80 x 1 MiB next to the holders.
-time_evict() {
-	local t0 t1
-	t0=$(now)
-	cg_run bench qxlbuf alloc -n 80 -s 1M -r 3 -q || not_ok "evicting allocation failed"
-	t1=$(now)
-	elapsed "$t0" "$t1"
+remove_holders() {
+	local i=0
+	cleanup_bg
+	while [ $i -lt 100 ]; do rmdir "$(cg_path holders/h$i)" 2>/dev/null; i=$((i + 1)); done
 }
+
+evict_loop() { per_op bench alloc_free -n "$EV_LOOPS" -c 80 -s 1M; }
 
 for prot in 0 1; do
 	start_holders
-	cg_run bench qxlbuf alloc -n 80 -s 1M -q	# settle: pre-existing out
-	t_off=$(time_evict)
-	cleanup_bg
+	cg_run bench qxlbench alloc_free -n 1 -c 80 -s 1M >/dev/null	# settle
+	t_off=$(evict_loop)
+	remove_holders
 	load_dmem || not_ok "load"
-	cg_enable holders/h0
-	i=1
-	while [ $i -lt 100 ]; do cg_enable holders/h$i; i=$((i + 1)); done
 	cg_enable bench
+	cg_create holders/h0 && cg_enable holders/h0
 	start_holders
 	[ $prot = 1 ] && protect_holders
-	cg_run bench qxlbuf alloc -n 80 -s 1M -q
-	t_on=$(time_evict)
+	cg_run bench qxlbench alloc_free -n 1 -c 80 -s 1M >/dev/null	# settle
+	t_on=$(evict_loop)
 	r=$(dmem_region drm/)
-	diag "evict (protected=$prot): unloaded $t_off s, loaded $t_on s; holders keep $(dmem_read holders current "$r") bytes"
-	echo "bench evict_path kver=$KSERIES cgroups=100 protected=$prot ratio=$(ratio "$t_on" "$t_off")"
-	cleanup_bg
-	i=0
-	while [ $i -lt 100 ]; do rmdir "$(cg_path holders/h$i)" 2>/dev/null; i=$((i + 1)); done
+	diag "evict (protected=$prot): holders keep $(dmem_read holders current "$r") bytes charged"
+	[ $prot = 1 ] && check_eq "protected holders stay in VRAM" \
+		"$(dmem_read holders current "$r")" $((100 * 256 * 1024))
+	echo "bench evict_path kver=$KSERIES cgroups=100 protected=$prot off=$t_off on=$t_on ratio=$(ratio "$t_on" "$t_off")"
+	remove_holders
 	unload_dmem || not_ok "unload"
 done
 ok "eviction path measured"
