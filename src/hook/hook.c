@@ -355,27 +355,6 @@ void dmem_hook_remove(struct dmem_hook *hook)
 	hook->installed = false;
 }
 
-int dmem_hook_install_all(struct dmem_hook **hooks, unsigned int n)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		err = dmem_hook_install(hooks[i]);
-		if (err) {
-			dmem_hook_remove_all(hooks, i);
-			return err;
-		}
-	}
-	return 0;
-}
-
-void dmem_hook_remove_all(struct dmem_hook **hooks, unsigned int n)
-{
-	while (n--)
-		dmem_hook_remove(hooks[n]);
-}
-
 void dmem_hook_sync(void)
 {
 	/*

@@ -127,16 +127,6 @@ struct dmem_hook {
 };
 
 /*
- * Hand-written records (the cgroup glue's, until they are declared with
- * DMEM_HOOK_DEFINE*()): initializers of the public members.  A
- * hand-written replacement must call dmem_hook_exit() on every return
- * path; the generated ones do it for you.
- */
-#define DMEM_HOOK_REPLACE(fn)	.replacement = (unsigned long)(fn)
-#define DMEM_HOOK_ORIG(fn)	.orig_stub = (unsigned long)(fn)
-#define DMEM_HOOK_ENTRY(fn)	.entry = (fn)
-
-/*
  * Declaring hooks.  Each DMEM_HOOK_DEFINE*() is used once per hook, at file
  * scope and followed by a semicolon, where the replacement lives; the hook
  * is then listed in src/hook/hook_table.h.  Common arguments:
@@ -311,31 +301,13 @@ int dmem_hook_install(struct dmem_hook *hook);
 void dmem_hook_remove(struct dmem_hook *hook);
 
 /**
- * dmem_hook_install_all() - install an array of hand-written hooks, all or
- * nothing (hooks declared with DMEM_HOOK_DEFINE*() are installed by group
- * with dmem_hooks_install(), src/hook/hooks.h).
- * @hooks: array of hook pointers.
- * @n: number of hooks.
- *
- * Return: 0, or the first error (hooks installed so far are removed).
- */
-int dmem_hook_install_all(struct dmem_hook **hooks, unsigned int n);
-
-/**
- * dmem_hook_remove_all() - remove an array of hooks, in reverse order.
- * @hooks: array of hook pointers.
- * @n: number of hooks.
- */
-void dmem_hook_remove_all(struct dmem_hook **hooks, unsigned int n);
-
-/**
  * dmem_hook_exit() - a redirected caller leaves @hook's replacement.
  * @hook: the hook whose replacement is returning.
  *
  * Every replacement function must call this exactly once, as the last
  * thing before returning (after calling the original if it does).
  * dmem_hook_remove() waits for these.  Called by the replacements that
- * DMEM_HOOK_DEFINE*() generates; only hand-written ones call it.
+ * DMEM_HOOK_DEFINE*() generates (no hook of the module calls it by hand).
  */
 void dmem_hook_exit(struct dmem_hook *hook);
 
