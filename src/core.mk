@@ -7,7 +7,7 @@
 #
 # Users: the top Makefile (module objects), tests/user/Makefile (test,
 # tsan, fuzz, bench), scripts/kunit-hook.sh.  White-box tests that reach
-# the core's static functions and variables (tests/user/test_core.c,
+# the core's static functions and variables (tests/user/main.c,
 # tests/user/bench.c, kunit/dmem_core_whitebox.c, kunit/dmem_core_oot.c)
 # compile the whole core as one translation unit by including
 # src/dmem_core_unity.h, which #includes these same sources; `make -C

@@ -3,7 +3,7 @@
  * dmem-backport: test-only include point, the whole pure core as one
  * translation unit.
  *
- * White-box tests (tests/user/test_core.c, tests/user/bench.c,
+ * White-box tests (tests/user/main.c, tests/user/bench.c,
  * kunit/dmem_core_whitebox.c, kunit/dmem_core_oot.c) check private
  * invariants and call static helpers, so they compile the core sources
  * into their own file instead of linking them: they include this header,
