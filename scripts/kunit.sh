@@ -44,6 +44,8 @@ mkdir -p "$cache/debs" "$cache/src" "$cache/kunit"
 log() { echo "kunit-$series: $*" >&2; }
 # shellcheck source=../tests/shared/results.sh
 . "$repo/tests/shared/results.sh"
+# shellcheck source=../tests/vm/lib/qemu.sh
+. "$repo/tests/vm/lib/qemu.sh"
 
 # Kernel reports that fail a run (also checked by tests/vm/parse_log.py).
 KERNEL_BAD='BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|possible circular locking|inconsistent lock state|possible recursive locking|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key'
@@ -61,12 +63,11 @@ if [ "$series" = 6.12-debug ]; then
 	start=$(date +%s)
 	rm -f "$build/results.json"
 	progress_mark "booting 6.12-debug: KUnit suites [follow $build/kunit.log]"
-	timeout -k 10 1500 qemu-system-x86_64 \
-		-machine q35 -cpu max -accel tcg,thread=single -m 1G -smp 1 \
-		-display none -monitor none -serial stdio -no-reboot -nic none \
-		-vga none -kernel "$VMLINUZ" \
-		-append "console=ttyS0 kunit.enable=1 kunit_shutdown=poweroff panic=-1 loglevel=7" \
-		</dev/null >"$build/kunit.log" 2>&1 || true
+	# The project's one QEMU launcher (tests/vm/lib/qemu.sh); the 6.1
+	# KUnit kernel below boots through the kernel's own kunit.py instead.
+	qemu_boot --no-gpu --kernel "$VMLINUZ" --timeout 1500 --log "$build/kunit.log" \
+		--append "console=ttyS0 kunit.enable=1 kunit_shutdown=poweroff panic=-1 loglevel=7" ||
+		true
 	end=$(date +%s)
 	log "boot with KUnit took $((end - start)) s; log $build/kunit.log"
 	rc=0
