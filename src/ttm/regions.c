@@ -18,6 +18,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
@@ -37,6 +38,8 @@
  *	the last put unregisters @region, so a region found by an
  *	allocation stays registered while that allocation uses it, even if
  *	ttm_device_fini() runs meanwhile
+ * @rcu: frees the entry after a grace period: allocations look entries up
+ *	under RCU, without a lock
  */
 struct dmem_ttm_dev {
 	struct list_head node;
@@ -44,11 +47,16 @@ struct dmem_ttm_dev {
 	struct ttm_resource_manager *man;
 	struct dmem_region *region;
 	refcount_t ref;
+	struct rcu_head rcu;
 };
 
 static LIST_HEAD(dmem_ttm_devs);
 static DEFINE_MUTEX(dmem_ttm_devs_mutex);	/* register/unregister */
-static DEFINE_SPINLOCK(dmem_ttm_devs_lock);	/* the list itself */
+/*
+ * Changes of the list itself (rare: a device found, a device gone, unload);
+ * readers (every VRAM allocation) walk it under RCU and take no lock.
+ */
+static DEFINE_SPINLOCK(dmem_ttm_devs_lock);
 
 DMEM_HOOK_DEFINE_VOID(ttm_device_fini, "ttm:ttm_device_fini", NULL,
 		      (bdev), struct ttm_device *bdev);
@@ -126,11 +134,13 @@ static bool dmem_ttm_describe(struct dmem_ttm_found *f, struct ttm_device *bdev,
 	return true;
 }
 
-static struct dmem_ttm_dev *dmem_ttm_dev_find_locked(struct ttm_device *bdev)
+/* Under rcu_read_lock() or dmem_ttm_devs_lock. */
+static struct dmem_ttm_dev *dmem_ttm_dev_find_rcu(struct ttm_device *bdev)
 {
 	struct dmem_ttm_dev *dev;
 
-	list_for_each_entry(dev, &dmem_ttm_devs, node)
+	list_for_each_entry_rcu(dev, &dmem_ttm_devs, node,
+				lockdep_is_held(&dmem_ttm_devs_lock))
 		if (dev->bdev == bdev)
 			return dev;
 	return NULL;
@@ -146,13 +156,16 @@ struct dmem_ttm_dev *dmem_ttm_dev_get(struct ttm_device *bdev,
 {
 	struct dmem_ttm_dev *dev;
 
-	dmem_spin_lock(&dmem_ttm_devs_lock);
-	dev = dmem_ttm_dev_find_locked(bdev);
-	if (dev && dev->man == man)
-		refcount_inc(&dev->ref);
-	else
+	/*
+	 * No lock and no shared write unless @man is a region: the entry's
+	 * reference count is taken only if the entry is still alive (the
+	 * last put may be running on another CPU; then the device is gone).
+	 */
+	rcu_read_lock();
+	dev = dmem_ttm_dev_find_rcu(bdev);
+	if (!dev || dev->man != man || !refcount_inc_not_zero(&dev->ref))
 		dev = NULL;
-	spin_unlock(&dmem_ttm_devs_lock);
+	rcu_read_unlock();
 	return dev;
 }
 
@@ -161,7 +174,7 @@ void dmem_ttm_dev_put(struct dmem_ttm_dev *dev)
 	if (!refcount_dec_and_test(&dev->ref))
 		return;
 	dmem_region_unregister(dev->region);
-	kfree(dev);
+	kfree_rcu(dev, rcu);
 }
 
 bool dmem_ttm_is_region(struct ttm_device *bdev,
@@ -170,10 +183,10 @@ bool dmem_ttm_is_region(struct ttm_device *bdev,
 	struct dmem_ttm_dev *dev;
 	bool found;
 
-	dmem_spin_lock(&dmem_ttm_devs_lock);
-	dev = dmem_ttm_dev_find_locked(bdev);
+	rcu_read_lock();
+	dev = dmem_ttm_dev_find_rcu(bdev);
 	found = dev && dev->man == man;
-	spin_unlock(&dmem_ttm_devs_lock);
+	rcu_read_unlock();
 	return found;
 }
 
@@ -190,10 +203,10 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	struct dmem_ttm_dev *dev;
 
 	lockdep_assert_held(&dmem_ttm_devs_mutex);
-	dmem_spin_lock(&dmem_ttm_devs_lock);
-	dev = dmem_ttm_dev_find_locked(f->bdev);
-	spin_unlock(&dmem_ttm_devs_lock);
-	if (dev)
+	rcu_read_lock();
+	dev = dmem_ttm_dev_find_rcu(f->bdev);
+	rcu_read_unlock();
+	if (dev)	/* only compared: the mutex keeps the list as it is */
 		return;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
@@ -211,7 +224,7 @@ static void dmem_ttm_add_device(const struct dmem_ttm_found *f)
 	dev->region = region;
 	refcount_set(&dev->ref, 1);
 	dmem_spin_lock(&dmem_ttm_devs_lock);
-	list_add_tail(&dev->node, &dmem_ttm_devs);
+	list_add_tail_rcu(&dev->node, &dmem_ttm_devs);
 	spin_unlock(&dmem_ttm_devs_lock);
 	pr_info("region %s, %llu bytes\n", f->name, f->size);
 }
@@ -243,9 +256,9 @@ static void dmem_ttm_remove_device(struct ttm_device *bdev)
 
 	mutex_lock(&dmem_ttm_devs_mutex);
 	dmem_spin_lock(&dmem_ttm_devs_lock);
-	dev = dmem_ttm_dev_find_locked(bdev);
+	dev = dmem_ttm_dev_find_rcu(bdev);
 	if (dev)
-		list_del(&dev->node);
+		list_del_rcu(&dev->node);
 	spin_unlock(&dmem_ttm_devs_lock);
 	if (dev) {
 		pr_info("region %s removed\n", dmem_region_name(dev->region));
@@ -331,14 +344,24 @@ static void dmem_ttm_device_fini(struct ttm_device *bdev)
 
 void dmem_ttm_remove_all_devices(void)
 {
-	struct dmem_ttm_dev *dev, *tmp;
-	LIST_HEAD(gone);
+	struct dmem_ttm_dev *dev;
 
+	/*
+	 * One entry at a time: readers under RCU may still be on an entry,
+	 * so it cannot move to another list.  Each pass removes one entry;
+	 * nothing adds entries while the mutex is held.
+	 */
 	mutex_lock(&dmem_ttm_devs_mutex);
-	dmem_spin_lock(&dmem_ttm_devs_lock);
-	list_splice_init(&dmem_ttm_devs, &gone);
-	spin_unlock(&dmem_ttm_devs_lock);
-	list_for_each_entry_safe(dev, tmp, &gone, node)
+	for (;;) {
+		dmem_spin_lock(&dmem_ttm_devs_lock);
+		dev = list_first_entry_or_null(&dmem_ttm_devs,
+					       struct dmem_ttm_dev, node);
+		if (dev)
+			list_del_rcu(&dev->node);
+		spin_unlock(&dmem_ttm_devs_lock);
+		if (!dev)
+			break;
 		dmem_ttm_dev_put(dev);
+	}
 	mutex_unlock(&dmem_ttm_devs_mutex);
 }
