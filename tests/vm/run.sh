@@ -228,6 +228,7 @@ boot() { # boot NUMBER TEST...
 	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
 	rm -rf "$lst"
 	log "boot $nb: $* (smp $smp, up to $budget s)"
+	progress_mark "booting $series: boot $nb, $# tests [follow $logs/boot-$nb.log]"
 	qemu_boot --kernel "$VMLINUZ" --initrd "$work/initrd" --smp "$smp" \
 		--timeout "$budget" --log "$logs/boot-$nb.log" ${icount:+--icount} \
 		--append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" ||
