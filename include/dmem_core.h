@@ -398,16 +398,17 @@ bool dmem_region_any_above_high(const struct dmem_region *region);
  * high?
  * @root: the root of the eviction decision (the limit pool or the common
  *	ancestor, as dmem_may_evict() picks it), NULL for the topmost
- *	ancestor.  @root itself is not looked at: being above its high does
- *	not set its candidates apart from each other.
+ *	ancestor.  Ancestors from @root up are not looked at: being above
+ *	their high does not set their candidates apart from each other.
  * @pool: the pool a buffer is charged to, or NULL.
  *
  * Hierarchical like memory.high: a buffer counts as above high when its
- * own cgroup or any cgroup between it and @root has usage > dmem.high.
- * O(depth), no allocation, lock-free.
+ * own cgroup (also when that is @root: a cgroup above its high that
+ * evicts for itself puts its own buffers first) or any cgroup between it
+ * and @root has usage > dmem.high.  O(depth), no allocation, lock-free.
  *
- * Return: true if @pool or an ancestor strictly below @root is above its
- * high; false for NULL and for @pool == @root.
+ * Return: true if @pool, or an ancestor of @pool strictly below @root, is
+ * above its high; false for NULL.
  */
 bool dmem_above_high(struct dmem_pool *root, struct dmem_pool *pool);
 

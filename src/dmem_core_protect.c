@@ -427,17 +427,31 @@ bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
 				   evictee, ignore_low, hit_low);
 }
 
+/* Usage above the configured dmem.high (the root pool's is always max). */
+static bool dmem_pool_over_high(const struct dmem_pool *pool)
+{
+	return (u64)atomic64_read(&pool->usage) > READ_ONCE(pool->high);
+}
+
 /*
- * Above high relative to @root: @pool or an ancestor strictly below
- * @root.  The root cgroup's pool has no dmem.high (always "max"), so a
- * walk that reaches the top finds nothing there.  When @root is not an
- * ancestor of @pool the walk goes to the top; the callers then refuse
- * the buffer anyway (outside the limit's subtree).
+ * Above high relative to @root: @pool itself (also when it is @root: a
+ * cgroup above its high that evicts for itself puts its own buffers
+ * first), or an ancestor strictly below @root.  When @root is not an
+ * ancestor of @pool the walk goes to the top; the callers then refuse the
+ * buffer anyway (outside the limit's subtree).
  */
 bool dmem_above_high(struct dmem_pool *root, struct dmem_pool *pool)
 {
-	for (; pool && pool != root; pool = pool->parent) {
-		if ((u64)atomic64_read(&pool->usage) > READ_ONCE(pool->high))
+	struct dmem_pool *p;
+
+	if (!pool)
+		return false;
+	if (dmem_pool_over_high(pool))
+		return true;
+	if (pool == root)
+		return false;
+	for (p = pool->parent; p && p != root; p = p->parent) {
+		if (dmem_pool_over_high(p))
 			return true;
 	}
 	return false;

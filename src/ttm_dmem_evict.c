@@ -12,7 +12,8 @@
  * passes, each the kernel's own loop over its LRU with a narrower or wider
  * dmem decision (enum dmem_evict_round of the core):
  *  1. only buffers whose cgroup is above its dmem.high (the cgroup of the
- *     buffer or one between it and the root of the decision below), and
+ *     buffer, the evicting cgroup's own included, or one between it and
+ *     the root of the decision below: dmem_above_high()), and
  *     only those pass 2 would take too: this pass reorders, it never takes
  *     a buffer that min or low protects.  Skipped at the cost of one
  *     atomic read when no pool of the region is above its high;

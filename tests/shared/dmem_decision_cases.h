@@ -131,15 +131,17 @@ static const struct dc_round_case dc_round_cases[] = {
 	{ 3, DC_NONE, DC_A2, DC_A1, 1 },
 	/* ... B within low: only on the retry */
 	{ 3, DC_NONE, DC_A1, DC_B, 3 },
-	/* own buffers: the root of the decision is the pool itself */
-	{ 3, DC_NONE, DC_A1, DC_A1, 2 },
+	/* own buffers of a cgroup above its high: first too */
+	{ 3, DC_NONE, DC_A1, DC_A1, 1 },
+	/* ... of one within its high: round 2 */
+	{ 3, DC_NONE, DC_A2, DC_A2, 2 },
 	/* a dmem.max hit in A: A1 above high first, inside the subtree */
 	{ 3, DC_A, DC_A2, DC_A1, 1 },
 	{ 3, DC_A, DC_A1, DC_A2, 2 },
 	/* ... never outside it, above high or not */
 	{ 3, DC_A, DC_A1, DC_B, 0 },
-	/* the limit pool itself: round 2 (nothing between it and the root) */
-	{ 3, DC_A1, DC_A1, DC_A1, 2 },
+	/* the limit pool itself, above its high */
+	{ 3, DC_A1, DC_A1, DC_A1, 1 },
 	/* a task of the root cgroup */
 	{ 3, DC_NONE, DC_ROOT, DC_A1, 1 },
 	/* hierarchical: A above its high puts A1 and A2 first for B */
@@ -147,6 +149,8 @@ static const struct dc_round_case dc_round_cases[] = {
 	{ 4, DC_NONE, DC_B, DC_A2, 1 },
 	/* ... but not against each other: A is their common root */
 	{ 4, DC_NONE, DC_A2, DC_A1, 2 },
+	/* ... A1's own buffers: A1 within its high, A is not below A1 */
+	{ 4, DC_NONE, DC_A1, DC_A1, 2 },
 	/* ... nor inside a max hit in A */
 	{ 4, DC_A, DC_A1, DC_A2, 2 },
 	/* ... B, within its high, for A1 */

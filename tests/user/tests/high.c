@@ -77,14 +77,18 @@ static void test_high_soft_limit_and_count(void)
 	CHECK_EQ(dmem_pool_try_charge(pa, 4096, NULL), 0);
 	CHECK_EQ(atomic_read(&r->nr_above_high), 1);
 	CHECK(dmem_above_high(NULL, pa));
-	CHECK(!dmem_above_high(pa, pa));
+	CHECK(dmem_above_high(pa, pa));		/* its own, also as root */
 	CHECK(!dmem_above_high(NULL, pb));
+	CHECK(!dmem_above_high(pb, pb));
+	CHECK(!dmem_above_high(NULL, NULL));
 	charge_ok(pa, 8 * M);
 	charge_ok(pb, 2 * M);
 	/* a and p above (9M+4K > 1M, 11M+4K > 3M), b within */
 	CHECK_EQ(atomic_read(&r->nr_above_high), 2);
 	CHECK(dmem_above_high(NULL, pb));	/* through p */
 	CHECK(!dmem_above_high(pp, pb));	/* p is the root */
+	CHECK(dmem_above_high(pp, pp));		/* p itself */
+	CHECK(!dmem_above_high(pb, pb));	/* p is above the root b */
 	/* the other region is not concerned */
 	CHECK(!dmem_region_any_above_high(r2));
 	charge_ok(pa2, 8 * M);
