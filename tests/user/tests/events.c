@@ -230,6 +230,61 @@ static void test_events_notify_queue(void)
 	del_cg(a); del_cg(root);
 }
 
+/*
+ * "high": every successful charge that leaves a level above its dmem.high
+ * counts one there (local); each level's hierarchical count grows by the
+ * number of levels at or below it that went above.  A failed charge
+ * counts no high.  The lowest level above high wakes the whole chain.
+ */
+static void test_events_high_per_level(void)
+{
+	struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+	struct dmem_cg *b = new_cg(a), *c = new_cg(b);
+	struct dmem_region *r = dmem_region_register("evh", 100 * M, NULL);
+	struct dmem_pool *pa = pool_of(a, r), *pb = pool_of(b, r);
+	struct dmem_pool *pc = pool_of(c, r), *proot = pool_of(root, r);
+	struct dmem_cg *q1, *q2;
+	unsigned int w1, w2;
+
+	CHECK_EQ(writef(a, DMEM_FILE_HIGH, "evh 4M"), 0);
+	CHECK_EQ(writef(b, DMEM_FILE_HIGH, "evh 2M"), 0);
+	charge_ok(pc, 2 * M);		/* at b's high, not above */
+	CHECK_EQ(ev(pb, DMEM_EVENT_HIGH, true), 0);
+	charge_ok(pc, M);		/* b above (3M > 2M) */
+	CHECK_EQ(ev(pb, DMEM_EVENT_HIGH, true), 1);
+	CHECK_EQ(ev(pa, DMEM_EVENT_HIGH, true), 0);
+	CHECK_EQ(ev(pa, DMEM_EVENT_HIGH, false), 1);
+	CHECK_EQ(ev(pc, DMEM_EVENT_HIGH, false), 0);
+	ev_kicks = 0;
+	dmem_events_set_kick(ev_kick);
+	charge_ok(pc, 2 * M);		/* b and a above */
+	CHECK_EQ(ev(pb, DMEM_EVENT_HIGH, true), 2);
+	CHECK_EQ(ev(pb, DMEM_EVENT_HIGH, false), 2);
+	CHECK_EQ(ev(pa, DMEM_EVENT_HIGH, true), 1);
+	CHECK_EQ(ev(pa, DMEM_EVENT_HIGH, false), 3);
+	CHECK_EQ(ev(proot, DMEM_EVENT_HIGH, false), 3);
+	q1 = dmem_events_pop(&w1);
+	q2 = dmem_events_pop(&w2);
+	CHECK(q1 == b && q2 == a);
+	CHECK_EQ(w1, DMEM_EVENTS_NOTIFY_LOCAL | DMEM_EVENTS_NOTIFY_TREE);
+	CHECK_EQ(w2, DMEM_EVENTS_NOTIFY_LOCAL);
+	dmem_cg_put(q1);
+	dmem_cg_put(q2);
+	dmem_events_set_kick(NULL);
+	/* a charge that fails on a max counts max, not high */
+	CHECK_EQ(writef(a, DMEM_FILE_MAX, "evh 6M"), 0);
+	CHECK_EQ(dmem_pool_try_charge(pc, 2 * M, NULL), -EAGAIN);
+	CHECK_EQ(ev(pa, DMEM_EVENT_HIGH, false), 3);
+	CHECK_EQ(ev(pa, DMEM_EVENT_MAX, true), 1);
+	CHECK_STR(show(a, DMEM_FILE_EVENTS),
+		  "evh low=0 high=3 max=1 evicted=0\n");
+	CHECK_STR(show(b, DMEM_FILE_EVENTS_LOCAL),
+		  "evh low=0 high=2 max=0 evicted=0\n");
+	dmem_pool_uncharge(pc, 5 * M);
+	dmem_region_unregister(r);
+	del_cg(c); del_cg(b); del_cg(a); del_cg(root);
+}
+
 static const struct harness_test events_tests[] = {
 	{ "max_counted_on_the_limit_pool_local_and_hierarchical",
 	  test_events_max_on_limit_pool },
@@ -242,4 +297,5 @@ static const struct harness_test events_tests[] = {
 	  test_events_format_regions_without_pool },
 	{ "notify_queue_coalesces_and_holds_a_reference",
 	  test_events_notify_queue },
+	{ "high_counted_per_level_above_high", test_events_high_per_level },
 };

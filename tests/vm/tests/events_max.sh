@@ -5,7 +5,8 @@
 # charge attempt on the cgroup whose max was hit (local there, hierarchical there and above),
 # "evicted" the child's evicted bytes, to the byte; a refused allocation
 # counts max and evicts nothing; a bystander sees nothing; the root has no
-# dmem.events; after rmdir of the child the parent keeps its counts.
+# dmem.events; after rmdir of the child the parent keeps its counts;
+# "high" counts each charge that leaves a cgroup above its dmem.high.
 # kernels: 6.1 6.12
 . /dmem/lib.sh
 
@@ -66,6 +67,17 @@ check_eq "lim keeps lim/a's past events after its rmdir" \
 	"$(grep "^$R " "$(cg_path lim)/dmem.events")" "$before"
 check_eq "lim's local events unchanged" "$(ev lim events.local evicted)" 0
 dmem_write lim max "$R max"
+
+# "high": each charge that leaves a cgroup above its dmem.high counts one
+cg_create other/h
+cg_enable other/h
+dmem_write other high "$R 4M"
+check "6 x 1 MiB in other/h, other's high 4 MiB" cg_run other/h qxlbuf alloc -n 6 -s 1M -q
+diag "other/dmem.events: $(cat "$(cg_path other)/dmem.events")"
+check_eq "other: high=2 (the 5th and 6th MiB), local" "$(ev other events.local high)" 2
+check_eq "other: high=2, hierarchical" "$(ev other events high)" 2
+check_eq "other/h: no high of its own" "$(ev other/h events high)" 0
+check_eq "other: nothing else" "$(ev other events max) $(ev other events evicted)" "0 0"
 check "unload" unload_dmem
 check "kernel log clean" kmsg_clean
 finish
