@@ -48,16 +48,22 @@ static void dmem_events_queue_cg(struct dmem_cg *cg, unsigned int what)
 
 	if (!kick)
 		return;
+	/*
+	 * Already queued for @what: the pop clears the bits before the glue
+	 * wakes anybody, and our counts were added before this read.
+	 */
+	if ((READ_ONCE(cg->events_pending) & what) == what)
+		return;
 	spin_lock(&dmem_events_lock);
 	if (!cg->events_pending) {
 		/* a pool found under RCU may belong to a cgroup being freed */
 		if (refcount_inc_not_zero(&cg->ref)) {
 			list_add_tail(&cg->events_node, &dmem_events_queue);
-			cg->events_pending = what;
+			WRITE_ONCE(cg->events_pending, what);
 			added = true;
 		}
 	} else {
-		cg->events_pending |= what;
+		WRITE_ONCE(cg->events_pending, cg->events_pending | what);
 	}
 	spin_unlock(&dmem_events_lock);
 	if (added)
@@ -128,20 +134,22 @@ void dmem_pool_count_eviction(struct dmem_pool *limit,
  */
 void dmem_events_count_high(struct dmem_pool *pool)
 {
-	struct dmem_pool *p;
+	struct dmem_pool *p, *lowest = NULL;
 	u64 above = 0;
 
 	for (p = pool; p; p = p->parent) {
 		if ((u64)atomic64_read(&p->usage) > dmem_pool_high_limit(p)) {
 			dmem_event_add(&p->events_local[DMEM_EVENT_HIGH], 1);
-			above++;
-			dmem_events_queue_cg(p->cg, DMEM_EVENTS_NOTIFY_LOCAL |
-					     (above == 1 ?
-					      DMEM_EVENTS_NOTIFY_TREE : 0));
+			dmem_events_queue_cg(p->cg, DMEM_EVENTS_NOTIFY_LOCAL);
+			if (!above++)
+				lowest = p;
 		}
 		if (above)
 			dmem_event_add(&p->events[DMEM_EVENT_HIGH], above);
 	}
+	/* after the whole chain's counts, for its readers */
+	if (lowest)
+		dmem_events_queue_cg(lowest->cg, DMEM_EVENTS_NOTIFY_TREE);
 }
 
 void dmem_events_set_kick(void (*kick)(void))
@@ -160,8 +168,15 @@ struct dmem_cg *dmem_events_pop(unsigned int *what)
 				      events_node);
 		list_del_init(&cg->events_node);
 		*what = cg->events_pending;
-		cg->events_pending = 0;
+		WRITE_ONCE(cg->events_pending, 0);
 	}
 	spin_unlock(&dmem_events_lock);
+	/*
+	 * Clear, then let the caller wake the readers: pairs with the full
+	 * barrier between a counter update and the pending test in
+	 * dmem_events_queue_cg(); a counter update either sees the bits
+	 * cleared and queues again, or is seen by the readers we wake.
+	 */
+	smp_mb();
 	return cg;
 }
