@@ -54,6 +54,7 @@ dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/cgroup/state.o \
 		   src/cgroup/charge.o \
 		   src/cgroup/cftypes.o \
+		   src/cgroup/events.o \
 		   src/cgroup/subtree_control.o \
 		   src/cgroup/cgroupfs.o \
 		   src/hook/hook.o \

@@ -53,6 +53,10 @@ struct dmem_pool;
  * @ref: reference count: the glue's own, one per child node, one per pool.
  * @release: frees the glue's object when @ref drops to zero.
  * @offline: dmem_cg_offline() ran: no new pools.
+ * @events_node: entry in the core's queue of cgroups whose dmem.events
+ *	changed (see dmem_events_pop()).
+ * @events_pending: DMEM_EVENTS_NOTIFY_* bits waiting for the glue, under
+ *	the core's events lock; non-zero while queued (with a reference).
  *
  * Three different things, not to be confused:
  *  - struct cgroup is the kernel's cgroup; the core never sees it.
@@ -77,6 +81,8 @@ struct dmem_cg {
 	refcount_t ref;
 	void (*release)(struct dmem_cg *cg);
 	bool offline;
+	struct list_head events_node;
+	unsigned int events_pending;
 };
 
 /* ---- cgroups ---------------------------------------------------------- */
@@ -485,6 +491,113 @@ u64 dmem_effective_min(struct dmem_pool *root, struct dmem_pool *pool);
  * Return: as dmem_effective_min(), for low.
  */
 u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
+
+/* ---- events (dmem.events, dmem.events.local) -------------------------- */
+
+/**
+ * enum dmem_event - what dmem.events counts, per pool.
+ * @DMEM_EVENT_LOW: a buffer of the pool was evicted although its usage was
+ *	within its effective low (on the retry that ignores low).
+ * @DMEM_EVENT_HIGH: a charge left the pool's usage above its dmem.high
+ *	(counted for every such charge, as memcg counts MEMCG_HIGH).
+ * @DMEM_EVENT_MAX: a charge failed on the pool's dmem.max (counted on the
+ *	pool whose max was hit, as memcg counts MEMCG_MAX).
+ * @DMEM_EVENT_EVICTED: bytes of the pool's buffers that eviction took.
+ * @DMEM_EVENT_COUNT: number of events.
+ *
+ * Every event is counted in the pool where it happened ("local") and in
+ * that pool and each of its ancestors ("hierarchical"), at the time it
+ * happens: the hierarchical counts of a parent keep the events of a child
+ * that was removed since.  Counters are 64-bit and saturate at U64_MAX.
+ */
+enum dmem_event {
+	DMEM_EVENT_LOW,
+	DMEM_EVENT_HIGH,
+	DMEM_EVENT_MAX,
+	DMEM_EVENT_EVICTED,
+	DMEM_EVENT_COUNT
+};
+
+/* dmem_events_pop() bits: which files of a cgroup changed. */
+#define DMEM_EVENTS_NOTIFY_LOCAL	0x1u	/* its dmem.events.local */
+#define DMEM_EVENTS_NOTIFY_TREE		0x2u	/* its and its ancestors' dmem.events */
+
+/**
+ * dmem_pool_event() - read one event counter of a pool.
+ * @pool: the pool.
+ * @event: which event.
+ * @local: the pool's own events only (dmem.events.local), else the
+ *	pool's and its descendants' (dmem.events).
+ *
+ * Lock-free, does not sleep.
+ *
+ * Return: the count (bytes for DMEM_EVENT_EVICTED), 0 for a bad @event.
+ */
+u64 dmem_pool_event(const struct dmem_pool *pool, enum dmem_event event,
+		    bool local);
+
+/**
+ * dmem_pool_count_event() - count @n occurrences of @event in @pool.
+ * @pool: the pool the event happened in (the caller holds it: a
+ *	reference, a charge, or an RCU read-side section on a pool found in
+ *	the charge map).
+ * @event: which event.
+ * @n: how many (bytes for DMEM_EVENT_EVICTED); 0 counts nothing.
+ *
+ * Adds to @pool's local and hierarchical counters and to the hierarchical
+ * counters of every ancestor (saturating), then queues @pool's cgroup for
+ * notification.  O(depth), lock-free but for the queueing, does not sleep.
+ *
+ * Return: nothing.
+ */
+void dmem_pool_count_event(struct dmem_pool *pool, enum dmem_event event,
+			   u64 n);
+
+/**
+ * dmem_pool_count_eviction() - count the eviction of one buffer.
+ * @limit: the pool whose dmem.max the evicting allocation hit, or NULL.
+ * @evictor: the evicting allocation's pool, or NULL.
+ * @evictee: the pool the evicted buffer is charged to.
+ * @ignore_low: the eviction happened on the retry that ignores low.
+ * @bytes: the buffer's size.
+ *
+ * Counts @bytes as DMEM_EVENT_EVICTED in @evictee and, if @ignore_low and
+ * dmem_may_evict() would have refused the buffer without it (its usage is
+ * within its effective low), one DMEM_EVENT_LOW.  Same context rules as
+ * dmem_pool_count_event().
+ *
+ * Return: nothing.
+ */
+void dmem_pool_count_eviction(struct dmem_pool *limit,
+			      struct dmem_pool *evictor,
+			      struct dmem_pool *evictee, bool ignore_low,
+			      u64 bytes);
+
+/**
+ * dmem_events_set_kick() - who to tell that a cgroup was queued.
+ * @kick: called (any context but hard IRQ, possibly under the caller's
+ *	locks: it must only schedule work) when a cgroup enters the queue of
+ *	dmem_events_pop(); NULL: nothing is queued any more.
+ *
+ * Without a kick (the default) events are counted but no cgroup is ever
+ * queued.  The glue sets it at init and clears it at exit, when nothing
+ * can count events any more, then drains the queue.
+ *
+ * Return: nothing.
+ */
+void dmem_events_set_kick(void (*kick)(void));
+
+/**
+ * dmem_events_pop() - take one cgroup off the notification queue.
+ * @what: set to its DMEM_EVENTS_NOTIFY_* bits.
+ *
+ * A cgroup is queued once however many events it gets until it is
+ * popped (coalesced); the queue holds a reference on it, which the
+ * caller now owns (drop it with dmem_cg_put()).  Does not sleep.
+ *
+ * Return: the cgroup, or NULL if the queue is empty.
+ */
+struct dmem_cg *dmem_events_pop(unsigned int *what);
 
 /* ---- pool values (the dmem.* files show them) ------------------------ */
 

@@ -29,6 +29,8 @@
  * @DMEM_FILE_MAX: dmem.max.
  * @DMEM_FILE_PEAK: dmem.peak.
  * @DMEM_FILE_HIGH: dmem.high (superset: not in upstream; default max).
+ * @DMEM_FILE_EVENTS: dmem.events (superset, hierarchical event counts).
+ * @DMEM_FILE_EVENTS_LOCAL: dmem.events.local (superset, the cgroup's own).
  * @DMEM_FILE_COUNT: number of files.
  */
 enum dmem_file {
@@ -39,6 +41,8 @@ enum dmem_file {
 	DMEM_FILE_MAX,
 	DMEM_FILE_PEAK,
 	DMEM_FILE_HIGH,
+	DMEM_FILE_EVENTS,
+	DMEM_FILE_EVENTS_LOCAL,
 	DMEM_FILE_COUNT
 };
 
@@ -60,10 +64,15 @@ enum dmem_file_where {
  *	when it is DMEM_COUNTER_MAX or more (as upstream).
  * @DMEM_FILE_SRC_POOL: a value of the cgroup's pool in the region (the
  *	row's @value); DMEM_COUNTER_MAX and more print as "max".
+ * @DMEM_FILE_SRC_EVENTS: the pool's event counters, one nested-keyed line
+ *	per region: "<region> low=N high=N max=N evicted=N" (numbers, never
+ *	"max"; all 0 for a region without a pool); the row's @value is
+ *	unused, dmem_pool_read() gives the evicted bytes.
  */
 enum dmem_file_source {
 	DMEM_FILE_SRC_CAPACITY,
 	DMEM_FILE_SRC_POOL,
+	DMEM_FILE_SRC_EVENTS,
 };
 
 /**
@@ -84,6 +93,7 @@ struct dmem_printer {
  * @value: for @source DMEM_FILE_SRC_POOL, the pool value shown; for a
  *	writable file, the limit written.
  * @dflt: shown for a region in which the cgroup has no pool.
+ * @local: for @source DMEM_FILE_SRC_EVENTS: the pool's own events only.
  * @show: prints the file for a cgroup (one "<region> <value>" line per
  *	region: dmem_show_regions()).  Does not sleep.
  * @write: applies a write of @len bytes of @buf to a cgroup, NULL for a
@@ -95,6 +105,7 @@ struct dmem_file_type {
 	enum dmem_file_source source;
 	enum dmem_pool_value value;
 	u64 dflt;
+	bool local;
 	void (*show)(struct dmem_cg *cg, enum dmem_file file,
 		     struct dmem_printer *p);
 	int (*write)(struct dmem_cg *cg, enum dmem_file file,

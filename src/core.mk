@@ -18,6 +18,7 @@
 DMEM_CORE_SRCS := src/dmem_core.c \
 		  src/dmem_core_pool.c \
 		  src/dmem_core_protect.c \
+		  src/dmem_core_events.c \
 		  src/dmem_files.c
 DMEM_CORE_HDRS := include/dmem_core.h include/dmem_files.h \
 		  include/dmem_port.h src/dmem_core_internal.h

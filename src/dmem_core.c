@@ -30,6 +30,8 @@ void dmem_cg_init(struct dmem_cg *cg, struct dmem_cg *parent,
 	refcount_set(&cg->ref, 1);
 	cg->release = release;
 	cg->offline = false;
+	INIT_LIST_HEAD(&cg->events_node);
+	cg->events_pending = 0;
 	if (parent)
 		dmem_cg_get(parent);
 }
@@ -281,6 +283,7 @@ static void dmem_uncharge_levels(struct dmem_pool *pool,
 int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 			 struct dmem_pool **limit_pool)
 {
+	bool above_high = false;
 	struct dmem_pool *c;
 
 	if (limit_pool)
@@ -310,6 +313,7 @@ int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 		if (unlikely((u64)usage > READ_ONCE(c->max))) {
 			dmem_level_uncharge_release(c, size);
 			dmem_uncharge_levels(pool, c, size);
+			dmem_pool_count_event(c, DMEM_EVENT_MAX, 1);
 			if (limit_pool) {
 				dmem_pool_get_ref(c);
 				*limit_pool = c;
@@ -320,7 +324,10 @@ int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 		dmem_check_high(c, usage);
 		if ((u64)usage > (u64)atomic64_read(&c->peak))
 			atomic64_set(&c->peak, usage);
+		above_high |= (u64)usage > dmem_pool_high_limit(c);
 	}
+	if (unlikely(above_high))
+		dmem_events_count_high(pool);
 	return 0;
 }
 

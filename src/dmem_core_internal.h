@@ -76,6 +76,9 @@ struct dmem_region {
  * @low_usage: same for low.
  * @children_min_usage: sum of the children's @min_usage.
  * @children_low_usage: sum of the children's @low_usage.
+ * @events: event counters of this pool and its descendants (enum
+ *	dmem_event, saturating; src/dmem_core_events.c).
+ * @events_local: event counters of this pool only.
  * @rcu: deferred freeing.
  */
 struct dmem_pool {
@@ -99,6 +102,8 @@ struct dmem_pool {
 	atomic64_t low_usage;
 	atomic64_t children_min_usage;
 	atomic64_t children_low_usage;
+	atomic64_t events[DMEM_EVENT_COUNT];
+	atomic64_t events_local[DMEM_EVENT_COUNT];
 
 	struct rcu_head rcu;
 };
@@ -182,6 +187,27 @@ void dmem_pool_set_high(struct dmem_pool *pool, u64 val);
  * @pool: the pool.
  */
 void dmem_pool_reset_limits(struct dmem_pool *pool);
+
+/**
+ * dmem_pool_high_limit() - the value above which a charge counts a
+ * DMEM_EVENT_HIGH.
+ * @pool: the pool.
+ *
+ * Return: the pool's dmem.high.
+ */
+static inline u64 dmem_pool_high_limit(const struct dmem_pool *pool)
+{
+	return READ_ONCE(pool->high);
+}
+
+/* ---- src/dmem_core_events.c ------------------------------------------- */
+
+/**
+ * dmem_events_count_high() - count DMEM_EVENT_HIGH after a charge.
+ * @pool: the charged pool; every level whose usage is now above its
+ *	dmem.high counts one, local and hierarchical.
+ */
+void dmem_events_count_high(struct dmem_pool *pool);
 
 /* ---- src/dmem_core_pool.c --------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include "dmem_core.c"
 #include "dmem_core_pool.c"
 #include "dmem_core_protect.c"
+#include "dmem_core_events.c"
 #include "dmem_files.c"
 
 #endif /* DMEM_CORE_UNITY_H */

@@ -17,6 +17,8 @@
 
 static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
 			      struct dmem_printer *p);
+static void dmem_show_events(struct dmem_cg *cg, enum dmem_file file,
+			     struct dmem_printer *p);
 static int dmem_write_region_limits(struct dmem_cg *cg, enum dmem_file file,
 				    const char *buf, size_t len);
 
@@ -79,6 +81,19 @@ const struct dmem_file_type dmem_file_types[DMEM_FILE_COUNT] = {
 		.show = dmem_show_regions,
 		.write = dmem_write_region_limits,
 	},
+	[DMEM_FILE_EVENTS] = {
+		.name = "dmem.events",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_EVENTS,
+		.show = dmem_show_events,
+	},
+	[DMEM_FILE_EVENTS_LOCAL] = {
+		.name = "dmem.events.local",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_EVENTS,
+		.local = true,
+		.show = dmem_show_events,
+	},
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -92,6 +107,8 @@ u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file)
 	ft = &dmem_file_types[file];
 	if (ft->source == DMEM_FILE_SRC_CAPACITY)
 		return dmem_region_size(dmem_pool_region(pool));
+	if (ft->source == DMEM_FILE_SRC_EVENTS)
+		return dmem_pool_event(pool, DMEM_EVENT_EVICTED, ft->local);
 	return dmem_pool_value(pool, ft->value);
 }
 
@@ -140,6 +157,46 @@ static void dmem_show_regions(struct dmem_cg *cg, enum dmem_file file,
 	struct dmem_show_args args = { .cg = cg, .file = file, .p = p };
 
 	dmem_walk_regions(dmem_show_region, &args);
+}
+
+/* the keys of the dmem.events lines, in enum dmem_event order */
+static const char * const dmem_event_keys[DMEM_EVENT_COUNT] = {
+	[DMEM_EVENT_LOW] = "low",
+	[DMEM_EVENT_HIGH] = "high",
+	[DMEM_EVENT_MAX] = "max",
+	[DMEM_EVENT_EVICTED] = "evicted",
+};
+
+static void dmem_show_events_region(struct dmem_region *region, void *arg)
+{
+	struct dmem_show_args *a = arg;
+	bool local = dmem_file_types[a->file].local;
+	struct dmem_pool *pool = dmem_pool_lookup(a->cg, region);
+	unsigned int e;
+	char num[48];
+
+	a->p->puts(a->p, dmem_region_name(region));
+	for (e = 0; e < DMEM_EVENT_COUNT; e++) {
+		u64 val = pool ? dmem_pool_event(pool, e, local) : 0;
+
+		snprintf(num, sizeof(num), " %s=%llu", dmem_event_keys[e],
+			 (unsigned long long)val);
+		a->p->puts(a->p, num);
+	}
+	a->p->puts(a->p, "\n");
+}
+
+/*
+ * The @show of dmem.events and dmem.events.local, in the cgroup v2
+ * nested-keyed format: "<region> low=N high=N max=N evicted=N\n" per
+ * region, in registration order.
+ */
+static void dmem_show_events(struct dmem_cg *cg, enum dmem_file file,
+			     struct dmem_printer *p)
+{
+	struct dmem_show_args args = { .cg = cg, .file = file, .p = p };
+
+	dmem_walk_regions(dmem_show_events_region, &args);
 }
 
 void dmem_show(struct dmem_cg *cg, enum dmem_file file,

@@ -106,6 +106,10 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 					  &hit_low);
 	else
 		ok = !ctx->high_only;
+	/* dmem.events: counted when chosen (see src/cgroup/events.c) */
+	if (ok && test && !bo->deleted)
+		dmem_pool_count_eviction(ctx->limit_pool, ctx->charge_pool,
+					 test, ctx->ignore_low, bo->base.size);
 	dmem_ttm_track_unlock();
 
 	if (hit_low)

@@ -19,6 +19,7 @@
 
 #include "cgroup/cftypes.h"
 #include "cgroup/cgroupfs.h"
+#include "cgroup/events.h"
 #include "cgroup/state.h"
 #include "cgroup/subtree_control.h"
 
@@ -75,9 +76,12 @@ int dmem_cgroupfs_init(void)
 	err = dmem_cgstate_init();
 	if (err)
 		goto fail_host;
-	err = dmem_cftypes_init();
+	err = dmem_events_init();
 	if (err)
 		goto fail_cgstate;
+	err = dmem_cftypes_init();
+	if (err)
+		goto fail_events;
 	err = dmem_subtree_control_init();
 	if (err)
 		goto fail_cftypes;
@@ -85,6 +89,8 @@ int dmem_cgroupfs_init(void)
 
 fail_cftypes:
 	dmem_cftypes_exit();
+fail_events:
+	dmem_events_exit();
 fail_cgstate:
 	dmem_cgstate_exit();
 fail_host:
@@ -96,6 +102,7 @@ void dmem_cgroupfs_exit(void)
 {
 	dmem_subtree_control_exit();
 	dmem_cftypes_exit();
+	dmem_events_exit();
 	dmem_cgstate_exit();
 	dmem_host = NULL;
 }

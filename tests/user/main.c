@@ -22,6 +22,7 @@
 #include "tests/math.c"
 #include "tests/deep.c"
 #include "tests/high.c"
+#include "tests/events.c"
 
 #define AREA(name) { #name, name##_tests, ARRAY_SIZE(name##_tests) }
 
@@ -40,6 +41,7 @@ static const struct harness_area areas[] = {
 	AREA(math),
 	AREA(deep),
 	AREA(high),
+	AREA(events),
 };
 
 int main(int argc, char **argv)

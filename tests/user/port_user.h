@@ -152,6 +152,11 @@ static inline s64 atomic64_xchg(atomic64_t *v, s64 i)
 {
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
 }
+static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
 static inline int atomic_read(const atomic_t *v)
 {
 	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
@@ -302,6 +307,11 @@ static inline void list_del_rcu(struct list_head *e)
 {
 	__list_del(e->prev, e->next);
 	e->prev = LIST_POISON2;	/* ->next stays valid for readers */
+}
+static inline void list_del_init(struct list_head *e)
+{
+	__list_del(e->prev, e->next);
+	INIT_LIST_HEAD(e);
 }
 static inline bool list_empty(const struct list_head *h)
 {
