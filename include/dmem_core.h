@@ -115,7 +115,7 @@ void dmem_cg_put(struct dmem_cg *cg);
  * dmem_cg_offline() - the cgroup was removed (rmdir).
  * @cg: the cgroup's node.
  *
- * Resets every pool's min/low to 0 and max to max.  Charges stay until
+ * Resets every pool's min/low to 0 and high/max to max.  Charges stay until
  * their buffers are freed.  The pools are unlinked (dmem_pool_find() finds
  * none, dmem_pool_get() returns -ENODEV, dmem_show() prints defaults);
  * call it once, before the glue's final dmem_cg_put().  Pools hold
@@ -378,6 +378,74 @@ enum dmem_alloc_evict {
  */
 enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool);
 
+/* ---- dmem.high: preferential eviction (beyond upstream) --------------- */
+
+/**
+ * dmem_region_any_above_high() - is any pool of a region above its high?
+ * @region: the region.
+ *
+ * One atomic read of a count that charge, uncharge and dmem.high writes
+ * keep; exact when no charge or write is in flight, possibly stale by
+ * one transition while one is.  Lets eviction skip its first pass
+ * (buffers above high) at no cost when nobody is above high.
+ *
+ * Return: true if at least one pool's usage is above its dmem.high.
+ */
+bool dmem_region_any_above_high(const struct dmem_region *region);
+
+/**
+ * dmem_above_high() - is a pool, or an ancestor below a root, above its
+ * high?
+ * @root: the root of the eviction decision (the limit pool or the common
+ *	ancestor, as dmem_may_evict() picks it), NULL for the topmost
+ *	ancestor.  @root itself is not looked at: being above its high does
+ *	not set its candidates apart from each other.
+ * @pool: the pool a buffer is charged to, or NULL.
+ *
+ * Hierarchical like memory.high: a buffer counts as above high when its
+ * own cgroup or any cgroup between it and @root has usage > dmem.high.
+ * O(depth), no allocation, lock-free.
+ *
+ * Return: true if @pool or an ancestor strictly below @root is above its
+ * high; false for NULL and for @pool == @root.
+ */
+bool dmem_above_high(struct dmem_pool *root, struct dmem_pool *pool);
+
+/**
+ * enum dmem_evict_round - the passes of an eviction, in order.
+ * @DMEM_EVICT_ROUND_HIGH: buffers above their high (dmem_above_high())
+ *	that round @DMEM_EVICT_ROUND_UNPROTECTED would take too: it only
+ *	reorders, it never takes a buffer that min or low protects.  Run
+ *	only when dmem_region_any_above_high().
+ * @DMEM_EVICT_ROUND_UNPROTECTED: buffers not protected by min or low.
+ * @DMEM_EVICT_ROUND_LOW: the retry after a buffer was skipped only for
+ *	low: low-protected buffers too.  dmem.min is never crossed.
+ */
+enum dmem_evict_round {
+	DMEM_EVICT_ROUND_HIGH,
+	DMEM_EVICT_ROUND_UNPROTECTED,
+	DMEM_EVICT_ROUND_LOW,
+};
+
+/**
+ * dmem_may_evict_round() - dmem_may_evict() for one round of the
+ * three-round order.
+ * @limit: the pool whose dmem.max the allocation hit, or NULL.
+ * @evictor: the allocating cgroup's pool, or NULL if unknown.
+ * @evictee: the pool the candidate buffer is charged to.
+ * @round: the round (enum dmem_evict_round).
+ * @hit_low: NULL, or set to true when the answer is no only because of
+ *	low protection (never set in @DMEM_EVICT_ROUND_HIGH).
+ *
+ * Root of the decision as dmem_may_evict(); @DMEM_EVICT_ROUND_HIGH adds
+ * dmem_above_high() relative to that root.
+ *
+ * Return: true if the buffer may be evicted in @round.
+ */
+bool dmem_may_evict_round(struct dmem_pool *limit, struct dmem_pool *evictor,
+			  struct dmem_pool *evictee,
+			  enum dmem_evict_round round, bool *hit_low);
+
 /**
  * dmem_common_ancestor() - nearest pool that is @a, @b or an ancestor of
  * both.
@@ -426,6 +494,8 @@ u64 dmem_effective_low(struct dmem_pool *root, struct dmem_pool *pool);
  * @DMEM_POOL_LOW: configured low (a limit).
  * @DMEM_POOL_MAX: configured max (a limit).
  * @DMEM_POOL_PEAK: high-water mark of @DMEM_POOL_CURRENT.
+ * @DMEM_POOL_HIGH: configured high (a limit; soft: never fails a charge,
+ *	makes the pool's buffers go first under pressure).
  */
 enum dmem_pool_value {
 	DMEM_POOL_CURRENT,
@@ -433,6 +503,7 @@ enum dmem_pool_value {
 	DMEM_POOL_LOW,
 	DMEM_POOL_MAX,
 	DMEM_POOL_PEAK,
+	DMEM_POOL_HIGH,
 };
 
 /**

@@ -28,6 +28,7 @@
  * @DMEM_FILE_LOW: dmem.low.
  * @DMEM_FILE_MAX: dmem.max.
  * @DMEM_FILE_PEAK: dmem.peak.
+ * @DMEM_FILE_HIGH: dmem.high (superset: not in upstream; default max).
  * @DMEM_FILE_COUNT: number of files.
  */
 enum dmem_file {
@@ -37,6 +38,7 @@ enum dmem_file {
 	DMEM_FILE_LOW,
 	DMEM_FILE_MAX,
 	DMEM_FILE_PEAK,
+	DMEM_FILE_HIGH,
 	DMEM_FILE_COUNT
 };
 
@@ -120,7 +122,7 @@ u64 dmem_pool_read(struct dmem_pool *pool, enum dmem_file file);
  *
  * For the per-region files: one "<region> <value>\n" line per registered
  * region in registration order; a region without a pool prints the row's
- * default (0, or "max" for dmem.max).  Does not sleep.
+ * default (0, or "max" for dmem.max and dmem.high).  Does not sleep.
  *
  * Return: nothing (an unknown @file prints nothing).
  */
@@ -130,7 +132,7 @@ void dmem_show(struct dmem_cg *cg, enum dmem_file file,
 /**
  * dmem_write_limits() - apply a write of @file to @cg with the row's @write.
  * @cg: the cgroup.
- * @file: a writable file (dmem.min, dmem.low, dmem.max).
+ * @file: a writable file (dmem.min, dmem.low, dmem.high, dmem.max).
  * @buf: the bytes written, not necessarily NUL-terminated.
  * @len: their number.
  *

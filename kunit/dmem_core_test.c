@@ -227,6 +227,37 @@ static void dmem_core_decision_table(struct kunit *test)
 }
 
 /*
+ * The shared three-round table (dmem.high first, then unprotected, then
+ * low-protected on the retry; min never), as in userspace.
+ */
+static void dmem_core_round_table(struct kunit *test)
+{
+	struct dc_tree t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dc_setups); i++) {
+		KUNIT_ASSERT_EQ_MSG(test, dc_build(&t, &dc_setups[i]), 0,
+				    "setup %zu: building its tree", i);
+		KUNIT_EXPECT_EQ_MSG(test, dmem_region_any_above_high(t.r),
+				    dc_setups[i].above_high, "setup %zu", i);
+		dc_destroy(&t);
+	}
+	for (i = 0; i < ARRAY_SIZE(dc_round_cases); i++) {
+		const struct dc_round_case *c = &dc_round_cases[i];
+		bool monotone, hit;
+		int first;
+
+		KUNIT_ASSERT_EQ_MSG(test, dc_build(&t, &dc_setups[c->setup]), 0,
+				    "round case %zu: building its tree", i);
+		first = dc_first_round(&t, c, &monotone, &hit);
+		KUNIT_EXPECT_EQ_MSG(test, first, c->first, "round case %zu", i);
+		KUNIT_EXPECT_EQ_MSG(test, hit, c->first == 3, "round case %zu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, monotone, "round case %zu", i);
+		dc_destroy(&t);
+	}
+}
+
+/*
  * Nested cgroups are unlimited by default: a 3,000-deep chain is created
  * by one dmem_pool_get() and every decision walks the whole path (low=max
  * on every level keeps each effective low equal to the usage, so nothing
@@ -338,6 +369,7 @@ static struct kunit_case dmem_core_protection_cases[] = {
 	KUNIT_CASE(dmem_core_recursive_share),
 	KUNIT_CASE(dmem_core_evict_rules_and_root_ancestor),
 	KUNIT_CASE(dmem_core_decision_table),
+	KUNIT_CASE(dmem_core_round_table),
 	KUNIT_CASE(dmem_core_deep_chain),
 	KUNIT_CASE(dmem_core_race_charge_vs_decision),
 	{}

@@ -2,7 +2,7 @@
 /*
  * dmem-backport: the pure core: cgroups, regions and the counters.
  *
- * Hierarchical byte counters with min/low/max/peak (charge, uncharge,
+ * Hierarchical byte counters with min/low/high/max/peak (charge, uncharge,
  * protected usage propagated into the parent's children sums), the
  * region list and the core's per-cgroup nodes.  The rest of the core:
  * src/dmem_core_pool.c (pool lifetime) and src/dmem_core_protect.c
@@ -201,6 +201,43 @@ static void dmem_propagate_protected(struct dmem_pool *pool, u64 usage)
 			   &pool->low, &pool->usage, usage);
 }
 
+/*
+ * Keep @pool's above_high flag equal to (usage > high), and its region's
+ * count of such pools equal to the number of flags set.  Same scheme as
+ * dmem_propagate_one(): every writer of usage or high checks after its
+ * write (fully ordered), a flag transition is one exchange that changed
+ * the flag, paired with one change of the count, and the loop re-reads both values after each
+ * transition, so at rest the flag and the count are exact.  Between two
+ * writers the count may lag (a charge racing an uncharge): eviction only
+ * uses it to skip a pass that could take nothing.
+ */
+static void dmem_pool_sync_high(struct dmem_pool *pool)
+{
+	int want, have;
+
+	for (;;) {
+		want = (u64)atomic64_read(&pool->usage) > READ_ONCE(pool->high);
+		have = atomic_read(&pool->above_high);
+		if (want == have)
+			return;
+		if (atomic_xchg(&pool->above_high, want) == want)
+			continue;	/* a racing writer made that change */
+		if (want)
+			atomic_inc(&pool->region->nr_above_high);
+		else
+			atomic_dec(&pool->region->nr_above_high);
+	}
+}
+
+/* The hot-path check: two plain loads unless the flag must change. */
+static inline void dmem_check_high(struct dmem_pool *pool, u64 usage)
+{
+	bool above = usage > READ_ONCE(pool->high);
+
+	if (above != !!atomic_read(&pool->above_high))
+		dmem_pool_sync_high(pool);
+}
+
 /* Remove @size from one level; returns true if usage dropped to zero. */
 static bool dmem_level_uncharge(struct dmem_pool *pool, u64 size)
 {
@@ -212,6 +249,7 @@ static bool dmem_level_uncharge(struct dmem_pool *pool, u64 size)
 		usage = 0;
 	}
 	dmem_propagate_protected(pool, usage);
+	dmem_check_high(pool, usage);
 	return usage == 0;
 }
 
@@ -279,6 +317,7 @@ int dmem_pool_try_charge(struct dmem_pool *pool, u64 size,
 			return -EAGAIN;
 		}
 		dmem_propagate_protected(c, usage);
+		dmem_check_high(c, usage);
 		if ((u64)usage > (u64)atomic64_read(&c->peak))
 			atomic64_set(&c->peak, usage);
 	}
@@ -318,11 +357,30 @@ void dmem_pool_set_max(struct dmem_pool *pool, u64 val)
 	WRITE_ONCE(pool->max, dmem_clamp(val));
 }
 
+/*
+ * dmem.high is a soft limit: it never fails a charge and nothing sleeps
+ * for it.  Pools above it are taken first when their region is short of
+ * room (dmem_may_evict_round()); the count of such pools lets eviction
+ * skip that first pass when there are none.
+ */
+void dmem_pool_set_high(struct dmem_pool *pool, u64 val)
+{
+	WRITE_ONCE(pool->high, dmem_clamp(val));
+	smp_mb();	/* high before usage; pairs with the charge paths */
+	dmem_pool_sync_high(pool);
+}
+
 void dmem_pool_reset_limits(struct dmem_pool *pool)
 {
 	dmem_pool_set_min(pool, 0);
 	dmem_pool_set_low(pool, 0);
+	dmem_pool_set_high(pool, DMEM_COUNTER_MAX);
 	dmem_pool_set_max(pool, DMEM_COUNTER_MAX);
+}
+
+bool dmem_region_any_above_high(const struct dmem_region *region)
+{
+	return atomic_read(&region->nr_above_high) > 0;
 }
 
 /* ---- services for the dmem.* file table (src/dmem_files.c) ----------- */
@@ -363,6 +421,8 @@ u64 dmem_pool_value(const struct dmem_pool *pool, enum dmem_pool_value value)
 		return READ_ONCE(pool->max);
 	case DMEM_POOL_PEAK:
 		return atomic64_read(&pool->peak);
+	case DMEM_POOL_HIGH:
+		return READ_ONCE(pool->high);
 	}
 	return 0;
 }
@@ -379,6 +439,9 @@ static void dmem_pool_set_limit(struct dmem_pool *pool,
 		break;
 	case DMEM_POOL_MAX:
 		dmem_pool_set_max(pool, value);
+		break;
+	case DMEM_POOL_HIGH:
+		dmem_pool_set_high(pool, value);
 		break;
 	default:
 		break;

@@ -37,6 +37,8 @@
  * @unregistered: set under dmem_lock by dmem_region_unregister().
  * @size: capacity in bytes.
  * @priv: the glue's cookie.
+ * @nr_above_high: number of this region's pools whose usage is above
+ *	their dmem.high (exact at rest, see dmem_pool_sync_high()).
  * @rcu: deferred freeing.
  * @name: the name shown in the dmem.* files.
  */
@@ -47,6 +49,7 @@ struct dmem_region {
 	bool unregistered;
 	u64 size;
 	void *priv;
+	atomic_t nr_above_high;
 	struct rcu_head rcu;
 	char name[DMEM_REGION_NAME_MAX];
 };
@@ -65,6 +68,8 @@ struct dmem_region {
  * @min: configured dmem.min.
  * @low: configured dmem.low.
  * @max: configured dmem.max.
+ * @high: configured dmem.high (soft limit: never fails a charge).
+ * @above_high: 1 while counted in @region's @nr_above_high (usage > @high).
  * @peak: high-water mark of @usage.
  * @min_usage: this pool's protected usage, min(usage, min), as last
  *	propagated into the parent's @children_min_usage.
@@ -87,6 +92,8 @@ struct dmem_pool {
 	u64 min;
 	u64 low;
 	u64 max;
+	u64 high;
+	atomic_t above_high;
 	atomic64_t peak;
 	atomic64_t min_usage;
 	atomic64_t low_usage;
@@ -163,7 +170,15 @@ void dmem_pool_set_low(struct dmem_pool *pool, u64 val);
 void dmem_pool_set_max(struct dmem_pool *pool, u64 val);
 
 /**
- * dmem_pool_reset_limits() - min and low to 0, max to "max".
+ * dmem_pool_set_high() - store dmem.high (may be below the usage) and
+ * update the region's count of pools above their high.
+ * @pool: the pool.
+ * @val: bytes, clamped to DMEM_COUNTER_MAX.
+ */
+void dmem_pool_set_high(struct dmem_pool *pool, u64 val);
+
+/**
+ * dmem_pool_reset_limits() - min and low to 0, high and max to "max".
  * @pool: the pool.
  */
 void dmem_pool_reset_limits(struct dmem_pool *pool);
@@ -243,8 +258,8 @@ struct dmem_limit_req {
 
 /**
  * dmem_apply_limits() - set one limit in several pools, all or nothing.
- * @limit: DMEM_POOL_MIN, DMEM_POOL_LOW or DMEM_POOL_MAX (others change
- *	nothing).
+ * @limit: DMEM_POOL_MIN, DMEM_POOL_LOW, DMEM_POOL_HIGH or DMEM_POOL_MAX
+ *	(others change nothing).
  * @reqs: the requests.
  * @n: how many.
  *

@@ -105,6 +105,7 @@ static struct dmem_pool *dmem_pool_alloc(struct dmem_cg *cg,
 	/* one for the lists, one for the child pool or the caller */
 	refcount_set(&pool->ref, 2);
 	pool->max = DMEM_COUNTER_MAX;
+	pool->high = DMEM_COUNTER_MAX;
 	return pool;
 }
 

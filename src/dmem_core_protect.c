@@ -6,8 +6,11 @@
  * Effective min/low of a pool relative to a root, computed along the path
  * from the root down to the pool (O(depth), fixed stack), and the
  * decisions built on them: may a buffer be evicted (6.14), relative to
- * which ancestor (7.3 common ancestor), and what an allocation may evict
- * before it falls back to its next placement (7.3).  Semantics of
+ * which ancestor (7.3 common ancestor), in which of the three rounds
+ * (dmem.high first, then unprotected, then low-protected: beyond
+ * upstream, as the maintainers proposed instead of throttling on high),
+ * and what an allocation may evict before it falls back to its next
+ * placement (7.3).  Semantics of
  * upstream's kernel/cgroup/dmem.c and mm/page_counter.c; the code is our
  * own.  The public functions are documented in include/dmem_core.h.
  */
@@ -402,8 +405,10 @@ struct dmem_pool *dmem_common_ancestor(struct dmem_pool *a,
 	return a;
 }
 
-bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
-		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low)
+/* The root of an eviction decision (see dmem_may_evict()). */
+static struct dmem_pool *dmem_evict_root(struct dmem_pool *limit,
+					 struct dmem_pool *evictor,
+					 struct dmem_pool *evictee)
 {
 	struct dmem_pool *root = limit;
 
@@ -412,7 +417,49 @@ bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
 		if (root && !root->parent)
 			root = NULL;
 	}
-	return dmem_evict_valuable(root, evictee, ignore_low, hit_low);
+	return root;
+}
+
+bool dmem_may_evict(struct dmem_pool *limit, struct dmem_pool *evictor,
+		    struct dmem_pool *evictee, bool ignore_low, bool *hit_low)
+{
+	return dmem_evict_valuable(dmem_evict_root(limit, evictor, evictee),
+				   evictee, ignore_low, hit_low);
+}
+
+/*
+ * Above high relative to @root: @pool or an ancestor strictly below
+ * @root.  The root cgroup's pool has no dmem.high (always "max"), so a
+ * walk that reaches the top finds nothing there.  When @root is not an
+ * ancestor of @pool the walk goes to the top; the callers then refuse
+ * the buffer anyway (outside the limit's subtree).
+ */
+bool dmem_above_high(struct dmem_pool *root, struct dmem_pool *pool)
+{
+	for (; pool && pool != root; pool = pool->parent) {
+		if ((u64)atomic64_read(&pool->usage) > READ_ONCE(pool->high))
+			return true;
+	}
+	return false;
+}
+
+bool dmem_may_evict_round(struct dmem_pool *limit, struct dmem_pool *evictor,
+			  struct dmem_pool *evictee,
+			  enum dmem_evict_round round, bool *hit_low)
+{
+	struct dmem_pool *root = dmem_evict_root(limit, evictor, evictee);
+
+	switch (round) {
+	case DMEM_EVICT_ROUND_HIGH:
+		/* cheap test first: most buffers are within their high */
+		return dmem_above_high(root, evictee) &&
+		       dmem_evict_valuable(root, evictee, false, NULL);
+	case DMEM_EVICT_ROUND_UNPROTECTED:
+		return dmem_evict_valuable(root, evictee, false, hit_low);
+	case DMEM_EVICT_ROUND_LOW:
+		return dmem_evict_valuable(root, evictee, true, hit_low);
+	}
+	return false;
 }
 
 enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool)

@@ -66,6 +66,19 @@ const struct dmem_file_type dmem_file_types[DMEM_FILE_COUNT] = {
 		.value = DMEM_POOL_PEAK,
 		.show = dmem_show_regions,
 	},
+	/*
+	 * Superset (no upstream file): the soft limit whose excess is
+	 * evicted first (dmem_may_evict_round()); never fails a charge.
+	 */
+	[DMEM_FILE_HIGH] = {
+		.name = "dmem.high",
+		.where = DMEM_FILE_NOT_ROOT,
+		.source = DMEM_FILE_SRC_POOL,
+		.value = DMEM_POOL_HIGH,
+		.dflt = DMEM_COUNTER_MAX,
+		.show = dmem_show_regions,
+		.write = dmem_write_region_limits,
+	},
 };
 
 /* ---- reading ------------------------------------------------------------ */

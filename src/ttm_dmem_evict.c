@@ -8,9 +8,21 @@
  * then applies the dmem decision for the task that is evicting.
  *
  * The per-era eviction loop (ttm_mem_evict_first() up to 6.11, the LRU walk
- * ttm_lru_walk_for_evict() from 6.12) is redirected to run a first pass
- * that respects dmem.low and, if something was skipped only because of
- * low, a second pass that ignores it.  dmem.min is never ignored.
+ * ttm_lru_walk_for_evict() from 6.12) is redirected to run up to three
+ * passes, each the kernel's own loop over its LRU with a narrower or wider
+ * dmem decision (enum dmem_evict_round of the core):
+ *  1. only buffers whose cgroup is above its dmem.high (the cgroup of the
+ *     buffer or one between it and the root of the decision below), and
+ *     only those pass 2 would take too: this pass reorders, it never takes
+ *     a buffer that min or low protects.  Skipped at the cost of one
+ *     atomic read when no pool of the region is above its high;
+ *  2. buffers not protected by dmem.min or dmem.low (upstream's pass);
+ *  3. only if pass 2 skipped something because of low: low-protected
+ *     buffers too (upstream's retry).
+ * Each pass runs only if the previous one found nothing.  dmem.min is
+ * never ignored.  dmem.high is the soft limit the maintainers asked for
+ * instead of throttling (seed 001): going above it never fails or slows an
+ * allocation; it only puts the cgroup's buffers first in line.
  *
  * Decision (dmem_may_evict() of the core) for a buffer charged to pool T
  * while the evicting task allocates from pool E:
@@ -31,8 +43,8 @@
  * Aggressive protection (7.3) is driven from src/ttm/probe.c: while it
  * runs the first pass up to the VRAM placement ("probing"), an eviction of
  * VRAM is refused outright, limited to unprotected buffers (no retry
- * ignoring low), or run as usual, as dmem_alloc_evict_before_fallback()
- * said for the allocating cgroup.
+ * ignoring low: passes 1 and 2 only), or run as usual, as
+ * dmem_alloc_evict_before_fallback() said for the allocating cgroup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +58,20 @@
 DMEM_HOOK_DEFINE(ttm_bo_eviction_valuable, "ttm:ttm_bo_eviction_valuable",
 		 NULL, bool, (bo, place), struct ttm_buffer_object *bo,
 		 const struct ttm_place *place);
+
+/**
+ * dmem_ttm_evict_round() - the round of the pass @ctx is running.
+ * @ctx: the evicting task's context
+ *
+ * Return: the core's name of the pass (see the top of this file).
+ */
+static enum dmem_evict_round dmem_ttm_evict_round(const struct dmem_ttm_ctx *ctx)
+{
+	if (ctx->high_only)
+		return DMEM_EVICT_ROUND_HIGH;
+	return ctx->ignore_low ? DMEM_EVICT_ROUND_LOW :
+				 DMEM_EVICT_ROUND_UNPROTECTED;
+}
 
 /**
  * dmem_ttm_evict_allowed() - the dmem part of the eviction decision.
@@ -67,12 +93,18 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 	dmem_ttm_track_lock();
 	test = dmem_ttm_res_pool_locked(res);
 	if (!test)
-		/* Not ours: only a max-limited allocation must leave it. */
-		ok = !ctx->limit_pool;
+		/*
+		 * Not ours: only a max-limited allocation must leave it, and
+		 * it has no dmem.high (not taken in pass 1).
+		 */
+		ok = !ctx->limit_pool && !ctx->high_only;
 	else if (ctx->charge_pool &&
 		 dmem_pool_region(test) == dmem_pool_region(ctx->charge_pool))
-		ok = dmem_may_evict(ctx->limit_pool, ctx->charge_pool, test,
-				    ctx->ignore_low, &hit_low);
+		ok = dmem_may_evict_round(ctx->limit_pool, ctx->charge_pool,
+					  test, dmem_ttm_evict_round(ctx),
+					  &hit_low);
+	else
+		ok = !ctx->high_only;
 	dmem_ttm_track_unlock();
 
 	if (hit_low)
@@ -108,9 +140,33 @@ static bool dmem_ttm_evict_pass_begin(struct dmem_ttm_ctx *ctx,
 	bool was = ctx->evicting;
 
 	ctx->evicting = ctx->man == man;
+	ctx->high_only = false;
 	ctx->hit_low = false;
 	ctx->ignore_low = false;
 	return was;
+}
+
+/**
+ * dmem_ttm_evict_high_first() - start pass 1 (buffers above dmem.high)?
+ * @ctx: the evicting task's context, after dmem_ttm_evict_pass_begin()
+ *
+ * Only when this is our eviction of the allocating cgroup's region and a
+ * pool of that region is above its high (one atomic read otherwise).
+ *
+ * Return: true if pass 1 must run (@ctx->high_only is then set).
+ */
+static bool dmem_ttm_evict_high_first(struct dmem_ttm_ctx *ctx)
+{
+	ctx->high_only = ctx->evicting && ctx->charge_pool &&
+		dmem_region_any_above_high(dmem_pool_region(ctx->charge_pool));
+	return ctx->high_only;
+}
+
+/* Pass 1 is over: pass 2 starts from a clean slate. */
+static void dmem_ttm_evict_high_done(struct dmem_ttm_ctx *ctx)
+{
+	ctx->high_only = false;
+	ctx->hit_low = false;
 }
 
 /**
@@ -145,6 +201,7 @@ static bool dmem_ttm_evict_retry_ignoring_low(struct dmem_ttm_ctx *ctx)
 static void dmem_ttm_evict_pass_end(struct dmem_ttm_ctx *ctx, bool was)
 {
 	ctx->evicting = was;
+	ctx->high_only = false;
 	ctx->ignore_low = false;
 	ctx->hit_low = false;
 }
@@ -161,7 +218,13 @@ s64 dmem_ttm_evict_passes(struct ttm_resource_manager *man,
 	if (dmem_ttm_evict_refused(ctx, man))
 		return ttm_compat_evict_nothing();
 	was = dmem_ttm_evict_pass_begin(ctx, man);
-	ret = ttm_compat_evict_orig(call);
+	ret = ttm_compat_evict_nothing();
+	if (dmem_ttm_evict_high_first(ctx)) {
+		ret = ttm_compat_evict_orig(call);
+		dmem_ttm_evict_high_done(ctx);
+	}
+	if (ret == ttm_compat_evict_nothing())
+		ret = ttm_compat_evict_orig(call);
 	if (ret == ttm_compat_evict_nothing() &&
 	    dmem_ttm_evict_retry_ignoring_low(ctx))
 		ret = ttm_compat_evict_orig(call);

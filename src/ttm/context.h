@@ -26,6 +26,7 @@ struct task_struct;
  * @charge_pool: the allocating cgroup's pool for @man's region (ref)
  * @limit_pool: pool whose dmem.max the last charge hit (ref), or NULL
  * @evicting: inside one of our eviction hooks
+ * @high_only: this eviction pass takes only buffers above dmem.high
  * @ignore_low: this eviction pass may take low-protected buffers
  * @hit_low: a buffer was skipped only because of low protection
  * @probing: running the 7.3 first pass up to VRAM (aggressive protection)
@@ -41,6 +42,7 @@ struct dmem_ttm_ctx {
 	struct dmem_pool *charge_pool;
 	struct dmem_pool *limit_pool;
 	bool evicting;
+	bool high_only;
 	bool ignore_low;
 	bool hit_low;
 	bool probing;

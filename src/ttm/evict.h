@@ -16,9 +16,11 @@
  * @call: the hooked call; run the kernel's function with
  *	ttm_compat_evict_orig(@call)
  *
- * Runs a first pass that respects dmem.low and, if it found nothing only
- * because of low, a second one that ignores it; may refuse to evict at
- * all while probing (aggressive protection).
+ * Runs a pass over buffers above their dmem.high (when a pool of the
+ * region is above its high), then, if that found nothing, one that
+ * respects dmem.min and dmem.low and, if it found nothing only because of
+ * low, one that ignores low; may refuse to evict at all while probing
+ * (aggressive protection).
  *
  * Return: as the era's eviction function.
  */

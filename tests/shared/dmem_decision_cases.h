@@ -11,8 +11,8 @@
  *	       |       +-- A2
  *	       +-- B
  *
- * A setup gives dmem.min and dmem.low of every cgroup and the bytes charged
- * directly to each (in MiB; ancestors add up their children).  Expected
+ * A setup gives dmem.min, dmem.low and dmem.high of every cgroup and the
+ * bytes charged directly to each (in MiB; ancestors add up their children).  Expected
  * values were worked out by hand with the memcg rules (recursive
  * protection; a child of the calculation's root gets its own setting).
  */
@@ -33,6 +33,8 @@ struct dc_setup {
 	unsigned int min[DC_NODES];	/* MiB */
 	unsigned int low[DC_NODES];	/* MiB */
 	unsigned int use[DC_NODES];	/* MiB charged directly */
+	unsigned int high[DC_NODES];	/* MiB, 0: not written ("max") */
+	bool above_high;	/* expected: a pool is above its high */
 };
 
 static const struct dc_setup dc_setups[] = {
@@ -45,6 +47,22 @@ static const struct dc_setup dc_setups[] = {
 	/* A min 16M, A1 min 16M: A1 keeps 8M, the unclaimed 8M goes to A2 */
 	{ "recursive-min",
 	  { 0, 16, 16, 0, 0 }, { 0, 0, 0, 0, 0 }, { 0, 0, 8, 8, 8 } },
+	/* 3: A1 above its high (8M > 4M); B within low 8M */
+	{ "A1-above-high",
+	  { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 8 }, { 0, 0, 8, 8, 8 },
+	  { 0, 0, 4, 0, 0 }, true },
+	/* 4: A above its high (16M > 12M), its children within theirs */
+	{ "A-above-high",
+	  { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 }, { 0, 0, 8, 8, 8 },
+	  { 0, 12, 0, 0, 0 }, true },
+	/*
+	 * 5: A1 and A2 above their high 4M, but A1 within low (A low 16M,
+	 * A1 low 16M) and A2 within min (A min 8M, A2 min 16M: A2 claims
+	 * all of A's 8M, nothing left over for A1's min)
+	 */
+	{ "above-high-but-protected",
+	  { 0, 8, 0, 16, 0 }, { 0, 16, 16, 0, 0 }, { 0, 0, 8, 8, 8 },
+	  { 0, 0, 4, 4, 0 }, true },
 };
 
 /* One eviction decision: may a buffer of @evictee go for @evictor? */
@@ -86,6 +104,66 @@ static const struct dc_evict_case dc_evict_cases[] = {
 	{ 2, DC_NONE, DC_B, DC_A1, 1, 0, 0 },
 	/* ... which does not hold against its sibling */
 	{ 2, DC_NONE, DC_A1, DC_A2, 1, 1, 0 },
+};
+
+/*
+ * The three-round order (dmem.high, beyond upstream): the first round in
+ * which a buffer of @evictee may go for @evictor, rounds as enum
+ * dmem_evict_round + 1 (1: above high, 2: unprotected, 3: the retry that
+ * ignores low), 0: never (min, or outside a limit's subtree).  Every round
+ * takes what the earlier ones take, so this one number gives the answer
+ * of all three.
+ */
+struct dc_round_case {
+	int setup;
+	int limit;		/* pool whose dmem.max was hit, DC_NONE */
+	int evictor;		/* allocating cgroup */
+	int evictee;		/* owner of the candidate buffer */
+	int first;		/* first round that takes it, 0: never */
+};
+
+static const struct dc_round_case dc_round_cases[] = {
+	/* other top-level cgroup: A1 above its high goes in round 1 */
+	{ 3, DC_NONE, DC_B, DC_A1, 1 },
+	/* ... its sibling A2 within its (default) high only in round 2 */
+	{ 3, DC_NONE, DC_B, DC_A2, 2 },
+	/* ... from A2's sibling, relative to A: A1 still above its high */
+	{ 3, DC_NONE, DC_A2, DC_A1, 1 },
+	/* ... B within low: only on the retry */
+	{ 3, DC_NONE, DC_A1, DC_B, 3 },
+	/* own buffers: the root of the decision is the pool itself */
+	{ 3, DC_NONE, DC_A1, DC_A1, 2 },
+	/* a dmem.max hit in A: A1 above high first, inside the subtree */
+	{ 3, DC_A, DC_A2, DC_A1, 1 },
+	{ 3, DC_A, DC_A1, DC_A2, 2 },
+	/* ... never outside it, above high or not */
+	{ 3, DC_A, DC_A1, DC_B, 0 },
+	/* the limit pool itself: round 2 (nothing between it and the root) */
+	{ 3, DC_A1, DC_A1, DC_A1, 2 },
+	/* a task of the root cgroup */
+	{ 3, DC_NONE, DC_ROOT, DC_A1, 1 },
+	/* hierarchical: A above its high puts A1 and A2 first for B */
+	{ 4, DC_NONE, DC_B, DC_A1, 1 },
+	{ 4, DC_NONE, DC_B, DC_A2, 1 },
+	/* ... but not against each other: A is their common root */
+	{ 4, DC_NONE, DC_A2, DC_A1, 2 },
+	/* ... nor inside a max hit in A */
+	{ 4, DC_A, DC_A1, DC_A2, 2 },
+	/* ... B, within its high, for A1 */
+	{ 4, DC_NONE, DC_A1, DC_B, 2 },
+	/* round 1 keeps low: above high but low-protected waits for 3 */
+	{ 5, DC_NONE, DC_B, DC_A1, 3 },
+	/* ... and min: above high but min-protected never goes */
+	{ 5, DC_NONE, DC_B, DC_A2, 0 },
+	/* relative to A: A1's own low 16M covers it, A2's min too */
+	{ 5, DC_NONE, DC_A2, DC_A1, 3 },
+	{ 5, DC_NONE, DC_A1, DC_A2, 0 },
+	/* B (no high, no protection) for A1 */
+	{ 5, DC_NONE, DC_A1, DC_B, 2 },
+	/* setups without any high: round 1 takes nothing */
+	{ 0, DC_NONE, DC_A2, DC_A1, 2 },
+	{ 0, DC_NONE, DC_B, DC_A2, 3 },
+	{ 0, DC_NONE, DC_A1, DC_B, 0 },
 };
 
 /* What an allocation in @pool may evict before falling back (7.3). */
@@ -152,6 +230,11 @@ static inline int dc_build_node(struct dc_tree *t, int i)
 	err = err ?: ret;
 	snprintf(buf, sizeof(buf), "dc %uM", s->low[i]);
 	ret = dmem_test_write(t->cg[i], DMEM_FILE_LOW, buf);
+	err = err ?: ret;
+	if (!s->high[i])
+		return err;
+	snprintf(buf, sizeof(buf), "dc %uM", s->high[i]);
+	ret = dmem_test_write(t->cg[i], DMEM_FILE_HIGH, buf);
 	return err ?: ret;
 }
 
@@ -207,6 +290,46 @@ static inline void dc_destroy(struct dc_tree *t)
 	for (i = DC_NODES - 1; i >= 0; i--)
 		if (t->cg[i])
 			dmem_test_cg_del(t->cg[i]);
+}
+
+/**
+ * dc_first_round() - the first round in which the core takes the buffer
+ * of a round case.
+ * @t: the case's tree, built.
+ * @c: the case.
+ * @monotone: set to false if a round refuses what an earlier one took.
+ * @hit_low: set to whether round 2 refused only because of low (round 1
+ *	must never report it: then this is set too).
+ *
+ * Return: 1..3 as in dc_round_cases[], 0 if no round takes it.
+ */
+static inline int dc_first_round(struct dc_tree *t,
+				 const struct dc_round_case *c, bool *monotone,
+				 bool *hit_low)
+{
+	static const enum dmem_evict_round rounds[] = {
+		DMEM_EVICT_ROUND_HIGH, DMEM_EVICT_ROUND_UNPROTECTED,
+		DMEM_EVICT_ROUND_LOW,
+	};
+	int i, first = 0;
+
+	*monotone = true;
+	*hit_low = false;
+	for (i = 0; i < 3; i++) {
+		bool hit = false;
+		bool ok = dmem_may_evict_round(dc_pool(t, c->limit),
+					       dc_pool(t, c->evictor),
+					       t->pool[c->evictee], rounds[i],
+					       &hit);
+
+		if (i != 2 && hit)
+			*hit_low = true;
+		if (ok && !first)
+			first = i + 1;
+		if (!ok && first)
+			*monotone = false;
+	}
+	return first;
 }
 
 #endif /* DMEM_DECISION_CASES_H */

@@ -21,6 +21,7 @@
 #include "tests/concurrency.c"
 #include "tests/math.c"
 #include "tests/deep.c"
+#include "tests/high.c"
 
 #define AREA(name) { #name, name##_tests, ARRAY_SIZE(name##_tests) }
 
@@ -38,6 +39,7 @@ static const struct harness_area areas[] = {
 	AREA(concurrency),
 	AREA(math),
 	AREA(deep),
+	AREA(high),
 };
 
 int main(int argc, char **argv)

@@ -164,6 +164,14 @@ static inline int atomic_xchg(atomic_t *v, int i)
 {
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
 }
+static inline void atomic_inc(atomic_t *v)
+{
+	__atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
+}
+static inline void atomic_dec(atomic_t *v)
+{
+	__atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
+}
 static inline int atomic_inc_return(atomic_t *v)
 {
 	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);

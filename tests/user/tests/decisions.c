@@ -44,6 +44,34 @@ static void test_decision_table(void)
 	CHECK_EQ(dmem_alloc_evict_before_fallback(NULL), DMEM_ALLOC_EVICT_NONE);
 }
 
+/* Every row of the shared three-round table (dmem.high first). */
+static void test_round_table(void)
+{
+	struct dc_tree t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dc_setups); i++) {
+		CHECK_EQ(dc_build(&t, &dc_setups[i]), 0);
+		CHECK_EQ(dmem_region_any_above_high(t.r), dc_setups[i].above_high);
+		dc_destroy(&t);
+	}
+	for (i = 0; i < ARRAY_SIZE(dc_round_cases); i++) {
+		const struct dc_round_case *c = &dc_round_cases[i];
+		bool monotone, hit;
+		int first;
+
+		CHECK_EQ(dc_build(&t, &dc_setups[c->setup]), 0);
+		first = dc_first_round(&t, c, &monotone, &hit);
+		if (first != c->first || hit != (c->first == 3) || !monotone)
+			printf("#   round case %zu (%s): got %d/%d/%d\n", i,
+			       dc_setups[c->setup].name, first, hit, monotone);
+		CHECK_EQ(first, c->first);
+		CHECK_EQ(hit, c->first == 3);
+		CHECK(monotone);
+		dc_destroy(&t);
+	}
+}
+
 /* The decision rules that come before any protection math. */
 static void test_evict_rules(void)
 {
@@ -134,4 +162,5 @@ static const struct harness_test decisions_tests[] = {
 	{ "evict_rules_before_protection", test_evict_rules },
 	{ "common_ancestor_root_is_evictable", test_common_ancestor_root_edge },
 	{ "decision_table_evict_and_fallback", test_decision_table },
+	{ "round_table_high_unprotected_low", test_round_table },
 };

@@ -108,13 +108,15 @@ static void test_parse_values(void)
 
 static const char *limits_snapshot(struct dmem_cg *cg)
 {
-	static char buf[3][512];
+	static char buf[4][512];
 
 	strcpy(buf[0], show(cg, DMEM_FILE_MIN));
 	strcpy(buf[1], show(cg, DMEM_FILE_LOW));
 	strcat(buf[0], buf[1]);
 	strcpy(buf[2], show(cg, DMEM_FILE_MAX));
 	strcat(buf[0], buf[2]);
+	strcpy(buf[3], show(cg, DMEM_FILE_HIGH));
+	strcat(buf[0], buf[3]);
 	return buf[0];
 }
 
@@ -139,7 +141,7 @@ static void test_write_errors_change_nothing(void)
 	struct dmem_region *r = dmem_region_register("wr", 100 * M, NULL);
 	struct dmem_region *r2 = dmem_region_register("wr2", 100 * M, NULL);
 	static const enum dmem_file files[] = {
-		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX
+		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX, DMEM_FILE_HIGH
 	};
 	char before[1024];
 	unsigned int i, f;
@@ -147,6 +149,7 @@ static void test_write_errors_change_nothing(void)
 	CHECK_EQ(writef(a, DMEM_FILE_MIN, "wr 7M\nwr2 8M"), 0);
 	CHECK_EQ(writef(a, DMEM_FILE_LOW, "wr 9M"), 0);
 	CHECK_EQ(writef(a, DMEM_FILE_MAX, "wr2 99M"), 0);
+	CHECK_EQ(writef(a, DMEM_FILE_HIGH, "wr 33M"), 0);
 	strcpy(before, limits_snapshot(a));
 	for (f = 0; f < ARRAY_SIZE(files); f++) {
 		for (i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -181,7 +184,7 @@ static void test_write_nul_ends_input(void)
 	struct dmem_region *r = dmem_region_register("nul", 1ULL << 30, NULL);
 	struct dmem_region *r2 = dmem_region_register("nul2", 1ULL << 30, NULL);
 	static const enum dmem_file files[] = {
-		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX
+		DMEM_FILE_MIN, DMEM_FILE_LOW, DMEM_FILE_MAX, DMEM_FILE_HIGH
 	};
 	static const char multi[] = "nul 3M\nnul2 4M\0\nnul2 5M";
 	char before[1024], want[64];

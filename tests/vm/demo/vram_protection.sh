@@ -13,8 +13,15 @@
 # whatever it may: the oldest buffers (the protected job's) without
 # protection, only its own and unprotected ones with it.  Each measured
 # scenario ends with a "headline" line.
+# Two more scenes show dmem.high (a soft limit beyond upstream): a steady
+# job within its high and then a bursty job holding VRAM; a hungry job
+# needs BURST_OVER_MB more than fits:
+#   high-unset  - no dmem.high: TTM evicts the oldest buffers, the steady
+#                 job's
+#   high        - dmem.high = BURST_HIGH on the bursty job: its buffers
+#                 above that go first, the steady job keeps everything
 # The scenario list is the place to add more side-by-side variants.
-# timeout: 400
+# timeout: 600
 . /dmem/lib.sh
 
 PROTECTED_MB=${PROTECTED_MB:-20}
@@ -116,10 +123,79 @@ headline $name: protected job keeps $(mib "$(val demo/protected current)") of $P
 	return 0
 }
 
+STEADY_MB=${STEADY_MB:-16}
+BURST_MB=${BURST_MB:-16}
+BURST_HIGH=${BURST_HIGH:-8M}
+BURST_OVER_MB=${BURST_OVER_MB:-8}
+
+high_table() { # high_table TITLE
+	echo
+	echo "  $1"
+	printf '  %-22s %14s %10s\n' cgroup "current MiB" "high MiB"
+	for cg in demo/steady demo/bursty demo/hungry; do
+		printf '  %-22s %14s %10s\n' "$cg" "$(mib "$(val $cg current)")" \
+			"$(mib "$(val $cg high)")"
+	done
+	printf '  %-22s %14s   (of %s MiB; debugfs qxl_mem_mm)\n' "qxl VRAM in use" \
+		"$(mib "$(qxl_vram_used)")" "$(mib "$(qxl_vram_total)")"
+	echo
+}
+
+scenario_high() { # scenario_high high-unset|high
+	local name=$1 steady bursty hungry n
+	echo "=============================================================="
+	if [ "$name" = high ]; then
+		echo "  Scenario: dmem.high = $BURST_HIGH on demo/bursty (evicted first above it)"
+	else
+		echo "  Scenario: dmem.high unset (eviction takes the oldest buffers)"
+	fi
+	load_dmem || { diag "dmem_backport failed to load"; return 0; }
+	REGION=$(dmem_region)
+	for cg in steady bursty hungry; do
+		cg_create demo/$cg
+		cg_enable demo/$cg dmem 2>/dev/null || diag "cannot enable +dmem"
+	done
+	if [ "$name" = high ]; then
+		dmem_write demo/bursty high "$REGION $BURST_HIGH" ||
+			diag "cannot write dmem.high of demo/bursty"
+	fi
+	rm -f /tmp/steady.ready /tmp/bursty.ready /tmp/hungry.ready
+	cg_exec demo/steady qxlbuf alloc -n "$STEADY_MB" -s 1M --hold --verify \
+		--partial --ready /tmp/steady.ready -q &
+	steady=$!
+	wait_file /tmp/steady.ready 60 || diag "steady job did not get its buffers"
+	cg_exec demo/bursty qxlbuf alloc -n "$BURST_MB" -s 1M --hold --verify \
+		--partial --ready /tmp/bursty.ready -q &
+	bursty=$!
+	wait_file /tmp/bursty.ready 60 || diag "bursty job did not get its buffers"
+	high_table "before: steady job holds ${STEADY_MB} MiB, then bursty job ${BURST_MB} MiB"
+	n=$(($(qxl_fit qxl_mem_mm $MIB) + BURST_OVER_MB))
+	cg_exec demo/hungry qxlbuf alloc -n "$n" -s 1M --hold --partial \
+		--ready /tmp/hungry.ready -q &
+	hungry=$!
+	wait_file /tmp/hungry.ready 120 || diag "hungry job did not finish allocating"
+	high_table "after: hungry job asked for $n x 1 MiB ($BURST_OVER_MB MiB more than was free)"
+	HEADLINES="$HEADLINES
+headline $name: steady job keeps $(mib "$(val demo/steady current)") of $STEADY_MB MiB in VRAM, bursty job $(mib "$(val demo/bursty current)") of $BURST_MB MiB"
+	bg_stop $hungry || true
+	if bg_stop $steady && bg_stop $bursty; then
+		ok "$name: both jobs' buffer contents survived"
+	else
+		not_ok "$name: a job ended with an error"
+	fi
+	cg_remove demo
+	unload_dmem
+	return 0
+}
+
+MIB=1048576
 kmsg_mark
 HEADLINES=""
-for s in ${DEMO_SCENARIOS:-without unprotected with}; do
-	scenario "$s"
+for s in ${DEMO_SCENARIOS:-without unprotected with high-unset high}; do
+	case "$s" in
+	high-unset|high) scenario_high "$s" ;;
+	*) scenario "$s" ;;
+	esac
 done
 echo "=============================================================="
 echo "$HEADLINES" | sed '/^$/d'
