@@ -6,7 +6,9 @@
  * The write stores the new limit first (the core, dmem_write_limits()):
  * concurrent allocations in the subtree are limited by it at once.  Then
  * the writing task evicts the subtree's charged VRAM buffers, region by
- * region as named in the write, until usage <= the limit: a pass that made
+ * region as named in the write, until usage <= the limit (dmem.max, and
+ * dmem.high the same way: lowering high reclaims like max, but high never
+ * fails an allocation): a pass that made
  * progress is followed by another, DMEM_RECLAIM_RETRIES passes in a row
  * without progress end it, a pending signal ends it, and the write
  * succeeds whatever the outcome (as memory.max).  A write with O_NONBLOCK
@@ -51,7 +53,7 @@ struct dmem_reclaim_stats {
 /**
  * dmem_reclaim_pool() - bring @pool's usage down to its limit @limit.
  * @pool: the pool (referenced by the caller)
- * @limit: which limit (DMEM_POOL_MAX)
+ * @limit: which limit (DMEM_POOL_MAX or DMEM_POOL_HIGH)
  * @st: filled in
  */
 static void dmem_reclaim_pool(struct dmem_pool *pool,
@@ -98,11 +100,16 @@ static void dmem_reclaim_pool(struct dmem_pool *pool,
 static bool dmem_reclaim_limit_of(enum dmem_file file,
 				  enum dmem_pool_value *limit)
 {
-	if (file == DMEM_FILE_MAX) {
+	switch (file) {
+	case DMEM_FILE_MAX:
 		*limit = DMEM_POOL_MAX;
 		return true;
+	case DMEM_FILE_HIGH:	/* same reclaim; high never fails a charge */
+		*limit = DMEM_POOL_HIGH;
+		return true;
+	default:
+		return false;
 	}
-	return false;
 }
 
 static bool dmem_reclaim_blank(char c)

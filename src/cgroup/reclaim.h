@@ -22,7 +22,7 @@
  *	NUL-terminated
  * @len: their number
  *
- * Only for dmem.max (files without reclaim are ignored).  For each
+ * Only for dmem.max and dmem.high (other files are ignored).  For each
  * "<region> <value>" line, while the cgroup's usage in that region is
  * above its limit (read again before every pass: a concurrent write or
  * rmdir may raise it), runs reclaim passes of the TTM side; stops after
