@@ -55,6 +55,7 @@ dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/cgroup/charge.o \
 		   src/cgroup/cftypes.o \
 		   src/cgroup/events.o \
+		   src/cgroup/reclaim.o \
 		   src/cgroup/subtree_control.o \
 		   src/cgroup/cgroupfs.o \
 		   src/hook/hook.o \
@@ -67,6 +68,7 @@ dmem_backport-y := $(DMEM_CORE_OBJS) \
 		   src/ttm/dmem_charge.o \
 		   src/ttm/init.o \
 		   src/ttm/probe.o \
+		   src/ttm/reclaim.o \
 		   src/ttm/regions.o \
 		   src/ttm_dmem_evict.o \
 		   src/dmem_lockstat.o

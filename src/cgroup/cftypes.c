@@ -6,7 +6,9 @@
  * init: its name, CFTYPE_ONLY_ON_ROOT or CFTYPE_NOT_ON_ROOT from the row's
  * @where, a write handler if the row has a @write, and the row's index in
  * @private.  Showing and writing go through the core (dmem_show(),
- * dmem_write_limits()) with the cgroup's state.
+ * dmem_write_limits()) with the cgroup's state; a successful write of a
+ * limit then reclaims down to it (src/cgroup/reclaim.c), except with
+ * O_NONBLOCK.
  *
  * The files are added to the host controller with cgroup_add_dfl_cftypes()
  * and removed with cgroup_rm_cftypes(), which are not exported: both are
@@ -15,12 +17,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/fs.h>
 #include <linux/kernfs.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
 #include "cgroup/cftypes.h"
+#include "cgroup/reclaim.h"
 #include "cgroup/state.h"
 #include "dmem_files.h"
 #include "hook/hooks.h"
@@ -90,6 +94,10 @@ static ssize_t dmem_file_write(struct kernfs_open_file *of, char *buf,
 	if (IS_ERR(dc))
 		return PTR_ERR(dc);
 	err = dmem_write_limits(&dc->cg, of_cft(of)->private, buf, nbytes);
+	/* a lowered limit is stored; reclaim unless O_NONBLOCK (seed 000) */
+	if (!err && !(of->file->f_flags & O_NONBLOCK))
+		dmem_reclaim_after_write(&dc->cg, of_cft(of)->private, buf,
+					 nbytes);
 	dmem_cg_put(&dc->cg);
 	return err ?: nbytes;
 }

@@ -403,6 +403,40 @@ static inline s64 ttm_compat_evict_nothing(void)
 #endif
 }
 
+/**
+ * ttm_compat_reclaim_pass() - evict buffers of @man for reclaim.
+ * @bdev: the device
+ * @man: its VRAM manager
+ * @octx: TTM operation context (interruptible)
+ * @target: bytes to evict; from 6.12 the walk stops once it evicted that
+ *	much; up to 6.11 one buffer is evicted per call
+ *	(ttm_mem_evict_first() does not say which, nor its size)
+ *
+ * The caller's per-task context says which buffers are admissible (our
+ * ttm_bo_eviction_valuable() replacement).  Only trylocks (no ticket, no
+ * reservation held), as TTM's own callers without a ww transaction.
+ *
+ * Return: progress (bytes from 6.12, buffers up to 6.11; 0: nothing
+ * admissible could be evicted), or a negative errno (-ERESTARTSYS,
+ * -EINTR on a signal).
+ */
+s64 ttm_compat_reclaim_pass(struct ttm_device *bdev,
+			    struct ttm_resource_manager *man,
+			    struct ttm_operation_ctx *octx, s64 target);
+
+/**
+ * ttm_compat_reclaim_init() - install what reclaim needs in this era.
+ *
+ * From 6.12 the stub of the static ttm_bo_evict() (optional).
+ *
+ * Return: 0, -ENOENT if this kernel cannot reclaim, or another negative
+ * errno (printed).
+ */
+int ttm_compat_reclaim_init(void);
+
+/** ttm_compat_reclaim_exit() - undo ttm_compat_reclaim_init(). */
+void ttm_compat_reclaim_exit(void);
+
 /*
  * Enumeration of the devices on ttm_glob.device_list, under TTM's own
  * (static) ttm_global_mutex: ttm_global_swapout() takes it and calls, for

@@ -12,6 +12,7 @@
 #include "ttm/charge.h"
 #include "ttm/charge_map.h"
 #include "ttm/regions.h"
+#include "ttm/reclaim.h"
 #include "hook/hooks.h"
 
 static void dmem_ttm_remove_hooks(void)
@@ -29,6 +30,7 @@ static void dmem_ttm_remove_hooks(void)
  */
 static void dmem_ttm_teardown(void)
 {
+	dmem_ttm_reclaim_exit();
 	dmem_ttm_remove_hooks();
 	dmem_hook_sync();
 	dmem_ttm_untrack_all(dmem_ttm_uncharge);
@@ -48,6 +50,9 @@ int dmem_ttm_init(void)
 	if (ret)
 		goto fail;
 	ret = dmem_hooks_install(DMEM_HOOKS_TTM_EVICT);
+	if (ret)
+		goto fail;
+	ret = dmem_ttm_reclaim_init();
 	if (ret)
 		goto fail;
 	ret = dmem_ttm_discover_present();

@@ -25,6 +25,7 @@
 #include <drm/drm_gem.h>
 
 #include "ttm/regions.h"
+#include "ttm/reclaim.h"
 #include "hook/hook.h"
 #include "dmem_lockstat.h"
 
@@ -175,6 +176,44 @@ void dmem_ttm_dev_put(struct dmem_ttm_dev *dev)
 		return;
 	dmem_region_unregister(dev->region);
 	kfree_rcu(dev, rcu);
+}
+
+struct dmem_ttm_dev *dmem_ttm_dev_get_by_name(const char *name, size_t len)
+{
+	struct dmem_ttm_dev *dev, *found = NULL;
+	const char *n;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(dev, &dmem_ttm_devs, node) {
+		n = dmem_region_name(dev->region);
+		if (strlen(n) == len && !memcmp(n, name, len) &&
+		    refcount_inc_not_zero(&dev->ref)) {
+			found = dev;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+bool dmem_ttm_dev_listed(const struct dmem_ttm_dev *dev)
+{
+	bool listed;
+
+	rcu_read_lock();
+	listed = dmem_ttm_dev_find_rcu(dev->bdev) == dev;
+	rcu_read_unlock();
+	return listed;
+}
+
+struct ttm_device *dmem_ttm_dev_bdev(const struct dmem_ttm_dev *dev)
+{
+	return dev->bdev;
+}
+
+struct ttm_resource_manager *dmem_ttm_dev_man(const struct dmem_ttm_dev *dev)
+{
+	return dev->man;
 }
 
 bool dmem_ttm_is_region(struct ttm_device *bdev,
@@ -339,6 +378,7 @@ int dmem_ttm_discover_present(void)
 static void dmem_ttm_device_fini(struct ttm_device *bdev)
 {
 	dmem_ttm_remove_device(bdev);
+	dmem_ttm_reclaim_fence();
 	ttm_device_fini(bdev);
 }
 

@@ -40,6 +40,44 @@ void dmem_ttm_dev_put(struct dmem_ttm_dev *dev);
 struct dmem_region *dmem_ttm_dev_region(const struct dmem_ttm_dev *dev);
 
 /**
+ * dmem_ttm_dev_get_by_name() - the registry entry of the region @name.
+ * @name: a region name, not necessarily NUL-terminated
+ * @len: its length
+ *
+ * Return: the entry with a reference (dmem_ttm_dev_put()), or NULL.
+ */
+struct dmem_ttm_dev *dmem_ttm_dev_get_by_name(const char *name, size_t len);
+
+/**
+ * dmem_ttm_dev_listed() - is @dev still in the registry?
+ * @dev: an entry the caller holds a reference to
+ *
+ * ttm_device_fini() removes the entry before the device goes away.
+ *
+ * Return: true while listed.
+ */
+bool dmem_ttm_dev_listed(const struct dmem_ttm_dev *dev);
+
+/**
+ * dmem_ttm_dev_bdev() - the TTM device of a registry entry.
+ * @dev: an entry the caller holds a reference to
+ *
+ * The reference does not keep the device alive: dereference it only while
+ * the entry is known to be listed (see src/ttm/reclaim.c).
+ *
+ * Return: the device.
+ */
+struct ttm_device *dmem_ttm_dev_bdev(const struct dmem_ttm_dev *dev);
+
+/**
+ * dmem_ttm_dev_man() - the VRAM manager of a registry entry.
+ * @dev: an entry the caller holds a reference to
+ *
+ * Return: the manager (same lifetime rule as dmem_ttm_dev_bdev()).
+ */
+struct ttm_resource_manager *dmem_ttm_dev_man(const struct dmem_ttm_dev *dev);
+
+/**
  * dmem_ttm_is_region() - whether @man is a known VRAM manager.
  * @bdev: the TTM device
  * @man: a manager of @bdev

@@ -11,11 +11,11 @@
 #   current: fill to the cgroup's share, free; max 2 BOs: usage capped;
 #            max 0: nothing allocates.
 #   write_eviction / write_eviction_nonblock: fill, then lower dmem.max
-#            below usage; upstream with the reclaim series evicts down to
-#            the new max (blocking write, or on the next allocation with
-#            O_NONBLOCK).  That reclaim does not exist here yet: the cases
-#            run and report their result, and are marked "# SKIP" when
-#            they fail (expected until reclaim-on-lower-max lands).
+#            below usage; as upstream with the reclaim series, the
+#            blocking write evicts down to the new max before it returns
+#            (src/cgroup/reclaim.c); with O_NONBLOCK the write only stores
+#            it and the next allocation in the cgroup evicts the cgroup's
+#            own buffers down to it.
 # kernels: 6.1 6.12
 # timeout: 300
 . /dmem/lib.sh
@@ -107,6 +107,7 @@ run_eviction() {
 	CW=$(cgwrite -m plain $nb "$(cg_path $CG)/dmem.max" "$R $limit")
 	check_eq "$name: lowering dmem.max below usage is not an error" "$CW" ok
 	if [ -n "$nb" ]; then
+		check_eq "$name: O_NONBLOCK write did not reclaim" "$(current)" "$c"
 		# O_NONBLOCK: no reclaim in the write; the next allocation in the
 		# cgroup has to evict its own buffers down to the new max
 		sh -c 'cgwrite -m plain "$0/cgroup.procs" $$ >/dev/null &&
@@ -115,11 +116,7 @@ run_eviction() {
 	after=$(current)
 	free_vram
 	diag "$name: usage $c, new max $limit, usage after $after"
-	if [ "$after" -le $((limit + SLACK)) ]; then
-		ok "$name: usage evicted down to the new max"
-	else
-		skip "$name: usage $after > new max $limit: needs reclaim-on-lower-max (seed 000), expected to fail until it lands"
-	fi
+	check_le "$name: usage evicted down to the new max" "$after" $((limit + SLACK))
 	igt_cgroup_free
 }
 run_eviction write_eviction
