@@ -270,7 +270,8 @@ cleanup_bg() {
 ADV_UID=1000
 ADV_CG=user.slice/user-1000.slice/user@1000.service
 
-# adv_delegate: set up $ADV_CG for uid 1000 (see above).  Sets ADV_DIR.
+# adv_delegate: set up $ADV_CG for uid 1000 (see above; dmem only while
+# our module is loaded).  Sets ADV_DIR.
 adv_delegate() {
 	ADV_DIR=$(cg_path "$ADV_CG")
 	grep -q '^adv:' /etc/passwd 2>/dev/null ||
@@ -279,7 +280,7 @@ adv_delegate() {
 		echo "adv:x:$ADV_UID:" >>/etc/group
 	cg_create "$ADV_CG" || return 1
 	cg_enable "$ADV_CG" memory || return 1
-	cg_enable "$ADV_CG" dmem || return 1
+	if dmem_loaded; then cg_enable "$ADV_CG" dmem || return 1; fi
 	chown "$ADV_UID:$ADV_UID" "$ADV_DIR" "$ADV_DIR/cgroup.procs" \
 		"$ADV_DIR/cgroup.subtree_control" "$ADV_DIR/cgroup.threads" || return 1
 	chown "$ADV_UID:$ADV_UID" /dev/dri/card0 && chmod 0660 /dev/dri/card0 || return 1
