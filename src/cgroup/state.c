@@ -31,8 +31,10 @@
 
 #include <linux/cgroup.h>
 #include <linux/cgroup-defs.h>
+#include <linux/delay.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -211,12 +213,24 @@ static struct dmem_cgstate *dmem_cgstate_create(struct cgroup *cgrp)
 	return dc;
 }
 
+/*
+ * Test facility (root, at load only, like fail_init_step): sleep this long
+ * before creating the state of a non-root cgroup, a window in which a test
+ * removes the cgroup (tests/vm/tests/cgroupfs_rmdir_charge_race.sh).
+ */
+static unsigned int test_create_delay_ms;
+module_param(test_create_delay_ms, uint, 0);
+MODULE_PARM_DESC(test_create_delay_ms,
+		 "Test facility: sleep N ms before creating a cgroup's state (an rmdir race window); 0 = off");
+
 struct dmem_cgstate *dmem_cgstate_find_or_create(struct cgroup *cgrp)
 {
 	struct dmem_cgstate *dc = dmem_cgstate_find(cgrp);
 
 	if (dc)
 		return dc;
+	if (unlikely(test_create_delay_ms) && cgroup_parent(cgrp))
+		msleep(test_create_delay_ms);
 	mutex_lock(&dmem_cgstate_create_lock);
 	dc = dmem_cgstate_create(cgrp);
 	mutex_unlock(&dmem_cgstate_create_lock);
