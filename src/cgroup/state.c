@@ -6,25 +6,46 @@
  * struct cgroup that has a dmem css, in a hash table keyed by the struct
  * cgroup *, looked up under RCU, created on first charge, limit write or
  * "+dmem" (its parent, which enables dmem, has state already: no walk, no
- * recursion).  The cgroup_rmdir tracepoint resets its limits, the
- * cgroup_release tracepoint (the struct cgroup is about to be freed) drops
- * it.  Both probes run in atomic context and defer their work to our
- * workqueue.
+ * recursion).
+ *
+ * Its lifecycle is observed through two hooks (src/hook/, group
+ * CGROUP_LIFECYCLE), not through the cgroup_rmdir/cgroup_release
+ * tracepoints: while a probe is attached to those, the kernel builds the
+ * removed cgroup's path for every removal (TRACE_CGROUP_PATH), O(depth)
+ * each with interrupts off, O(depth^2) for a deep subtree.  Neither hook
+ * builds anything:
+ *  - the host controller's css_offline callback (mem_cgroup_css_offline()
+ *    or blkcg_css_offline(), reached by cgroup core through a pointer, so
+ *    never inlined): the host css of a removed cgroup goes offline, where
+ *    upstream's dmem css would; its limits are reset.  The host is enabled
+ *    wherever dmem is, so every cgroup that can have state has one;
+ *  - css_release_work_fn() (kernel/cgroup/cgroup.c, a work function)
+ *    entered for the cgroup's own css: the struct cgroup is freed an RCU
+ *    grace period later; its state leaves the table (and goes offline
+ *    then at the latest).
+ * Both only observe the call (no redirection, the functions stay
+ * livepatchable), run in the ftrace handler (atomic context) and defer
+ * their work to our workqueue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/cgroup-defs.h>
+#include <linux/delay.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+#include <asm/ibt.h>
 
 #include "cgroup/state.h"
+#include "compat/ftrace_compat.h"
+#include "hook/hooks.h"
 
 struct cgroup_subsys *dmem_host;
 
@@ -135,7 +156,7 @@ bool dmem_cgroup_online(struct cgroup *cgrp)
  * alive.
  *
  * If @cgrp was removed already (a write or a charge racing with rmdir),
- * the state is created offline: the rmdir probe may have run before the
+ * the state is created offline: the removal hook may have run before the
  * state could be found, and nothing else would ever offline it.
  *
  * Return: the referenced state, ERR_PTR(-EAGAIN) if @cgrp has no dmem css
@@ -185,12 +206,22 @@ static struct dmem_cgstate *dmem_cgstate_create(struct cgroup *cgrp)
 		dmem_cg_put(&dc->cg);		/* frees it */
 		return ERR_PTR(-EAGAIN);
 	}
-	/* hashed before the test; pairs with dmem_probe_cgroup_rmdir() */
+	/* hashed before the test; pairs with dmem_cgstate_removed() */
 	smp_mb();
 	if (!dmem_cgroup_online(cgrp))
 		dmem_cgstate_offline(dc);
 	return dc;
 }
+
+/*
+ * Test facility (root, at load only, like fail_init_step): sleep this long
+ * before creating the state of a non-root cgroup, a window in which a test
+ * removes the cgroup (tests/vm/tests/cgroupfs_rmdir_charge_race.sh).
+ */
+static unsigned int test_create_delay_ms;
+module_param(test_create_delay_ms, uint, 0);
+MODULE_PARM_DESC(test_create_delay_ms,
+		 "Test facility: sleep N ms before creating a cgroup's state (an rmdir race window); 0 = off");
 
 struct dmem_cgstate *dmem_cgstate_find_or_create(struct cgroup *cgrp)
 {
@@ -198,6 +229,8 @@ struct dmem_cgstate *dmem_cgstate_find_or_create(struct cgroup *cgrp)
 
 	if (dc)
 		return dc;
+	if (unlikely(test_create_delay_ms) && cgroup_parent(cgrp))
+		msleep(test_create_delay_ms);
 	mutex_lock(&dmem_cgstate_create_lock);
 	dc = dmem_cgstate_create(cgrp);
 	mutex_unlock(&dmem_cgstate_create_lock);
@@ -248,9 +281,11 @@ bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
 	return true;
 }
 
-/* cgroup_rmdir tracepoint: atomic context. */
-static void dmem_probe_cgroup_rmdir(void *data, struct cgroup *cgrp,
-				    const char *path)
+/*
+ * @cgrp was removed (its CSS_ONLINE is clear): reset the limits of its
+ * state, if it has one.  Atomic context.
+ */
+static void dmem_cgstate_removed(struct cgroup *cgrp)
 {
 	struct dmem_cgstate *dc;
 
@@ -268,22 +303,104 @@ static void dmem_probe_cgroup_rmdir(void *data, struct cgroup *cgrp,
 		dmem_cg_put(&dc->cg);	/* already queued with a reference */
 }
 
-/* cgroup_release tracepoint: the struct cgroup is about to be freed. */
-static void dmem_probe_cgroup_release(void *data, struct cgroup *cgrp,
-				      const char *path)
+/*
+ * The struct cgroup @cgrp is about to be freed (an RCU grace period
+ * later): its state leaves the table, and goes offline if nothing did that
+ * yet (a cgroup whose host css was gone before its removal).  Atomic
+ * context.
+ */
+static void dmem_cgstate_released(struct cgroup *cgrp)
 {
 	struct dmem_cgstate *dc;
+	bool offline = false;
 
 	spin_lock(&dmem_cgstate_lock);
 	dc = dmem_cgstate_lookup(cgrp);
 	if (dc) {
 		hash_del_rcu(&dc->node);
 		list_del_init(&dc->sibling);
+		offline = !atomic_read(&dc->offlined);
+		if (offline)
+			dmem_cg_get(&dc->cg);
 	}
 	spin_unlock(&dmem_cgstate_lock);
+	if (!dc)
+		return;
+	if (offline && !queue_work(dmem_wq, &dc->offline_work))
+		dmem_cg_put(&dc->cg);	/* already queued with a reference */
 	/* drop the table's reference once RCU readers cannot find it */
-	if (dc)
-		queue_rcu_work(dmem_wq, &dc->release_work);
+	queue_rcu_work(dmem_wq, &dc->release_work);
+}
+
+/* ---- observing cgroup removal and release ----------------------------- */
+
+/*
+ * Entry of the host controller's css_offline(css) (ftrace handler):
+ * cgroup core offlines the host css of a removed cgroup, or of a cgroup
+ * whose parent disabled the host (the cgroup stays online: ignored).
+ */
+static bool dmem_host_css_offline_entry(struct pt_regs *regs)
+{
+	struct cgroup_subsys_state *css = (void *)dmem_ftrace_arg(regs, 0);
+
+	if (css && css->ss == dmem_host && !dmem_cgroup_online(css->cgroup))
+		dmem_cgstate_removed(css->cgroup);
+	return false;
+}
+
+/*
+ * Entry of css_release_work_fn(work) (ftrace handler): the last reference
+ * of a css is gone; for a cgroup's own css (no subsystem) the struct
+ * cgroup is freed after the next RCU grace period.
+ */
+static bool dmem_css_release_entry(struct pt_regs *regs)
+{
+	struct work_struct *work = (void *)dmem_ftrace_arg(regs, 0);
+	struct cgroup_subsys_state *css;
+
+	if (!work)
+		return false;
+	css = container_of(work, struct cgroup_subsys_state, destroy_work);
+	if (!css->ss)
+		dmem_cgstate_released(css->cgroup);
+	return false;
+}
+
+/* The name of the host's css_offline callback, found at init. */
+static char dmem_host_offline_sym[128];
+
+DMEM_HOOK_DEFINE_OBSERVER(host_css_offline, dmem_host_offline_sym,
+			  dmem_host_css_offline_entry);
+DMEM_HOOK_DEFINE_OBSERVER(css_release_work_fn, "css_release_work_fn",
+			  dmem_css_release_entry);
+
+/*
+ * Name the host's css_offline callback for the hook, from the pointer in
+ * the host's struct cgroup_subsys (read, never called), and check that
+ * the name leads back to that very function.
+ * Return: 0 or -ENOENT (one pr_err).
+ */
+static int dmem_host_offline_find(void)
+{
+	unsigned long cb = (unsigned long)dmem_host->css_offline, addr;
+	int n;
+
+	if (!cb) {
+		pr_err("host controller %s has no css_offline callback to observe\n",
+		       dmem_host->name);
+		return -ENOENT;
+	}
+	n = snprintf(dmem_host_offline_sym, sizeof(dmem_host_offline_sym),
+		     "%ps", (void *)cb);
+	addr = n < sizeof(dmem_host_offline_sym) ?
+	       dmem_hook_lookup(dmem_host_offline_sym) : 0;
+	/* a kprobe's address is past the ENDBR of an IBT kernel */
+	if (addr != cb && addr != cb + ENDBR_INSN_SIZE) {
+		pr_err("host controller %s: its css_offline callback %pS cannot be found by name\n",
+		       dmem_host->name, (void *)cb);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* Module unload: nothing can look up or create state any more. */
@@ -309,72 +426,6 @@ static void dmem_cgstates_drop_all(void)
 	}
 }
 
-/* ---- cgroup tracepoints ------------------------------------------------ */
-
-struct dmem_tracepoint {
-	const char *name;
-	void *probe;
-	struct tracepoint *tp;
-	bool registered;
-};
-
-static struct dmem_tracepoint dmem_tracepoints[] = {
-	{ .name = "cgroup_rmdir", .probe = dmem_probe_cgroup_rmdir },
-	{ .name = "cgroup_release", .probe = dmem_probe_cgroup_release },
-};
-
-static void dmem_tracepoint_match(struct tracepoint *tp, void *priv)
-{
-	struct dmem_tracepoint *dt = priv;
-
-	if (!strcmp(tp->name, dt->name))
-		dt->tp = tp;
-}
-
-static void dmem_tracepoints_unregister(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dmem_tracepoints); i++) {
-		struct dmem_tracepoint *dt = &dmem_tracepoints[i];
-
-		if (dt->registered)
-			tracepoint_probe_unregister(dt->tp, dt->probe, NULL);
-		dt->registered = false;
-	}
-	tracepoint_synchronize_unregister();
-}
-
-static int dmem_tracepoints_register(void)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(dmem_tracepoints); i++) {
-		struct dmem_tracepoint *dt = &dmem_tracepoints[i];
-
-		dt->tp = NULL;
-		for_each_kernel_tracepoint(dmem_tracepoint_match, dt);
-		if (!dt->tp) {
-			pr_err("tracepoint %s not found\n", dt->name);
-			err = -ENOENT;
-			goto fail;
-		}
-		err = tracepoint_probe_register(dt->tp, dt->probe, NULL);
-		if (err) {
-			pr_err("cannot attach to tracepoint %s (%d)\n",
-			       dt->name, err);
-			goto fail;
-		}
-		dt->registered = true;
-	}
-	return 0;
-
-fail:
-	dmem_tracepoints_unregister();
-	return err;
-}
-
 int dmem_cgstate_init(void)
 {
 	int err;
@@ -383,7 +434,8 @@ int dmem_cgstate_init(void)
 	dmem_wq = alloc_workqueue("dmem_cgroup", 0, 0);
 	if (!dmem_wq)
 		return -ENOMEM;
-	err = dmem_tracepoints_register();
+	err = dmem_host_offline_find() ?:
+	      dmem_hooks_install(DMEM_HOOKS_CGROUP_LIFECYCLE);
 	if (err)
 		destroy_workqueue(dmem_wq);
 	return err;
@@ -391,7 +443,8 @@ int dmem_cgstate_init(void)
 
 void dmem_cgstate_exit(void)
 {
-	dmem_tracepoints_unregister();
+	/* no handler runs any more once this returns */
+	dmem_hooks_remove(DMEM_HOOKS_CGROUP_LIFECYCLE);
 	/* pending release works are queued after a grace period */
 	rcu_barrier();
 	destroy_workqueue(dmem_wq);

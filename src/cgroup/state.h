@@ -24,8 +24,8 @@
 /**
  * struct dmem_cgstate - our state for one struct cgroup that has a dmem css.
  * @cg: the core's per-cgroup state; its reference count owns this object.
- * @cgrp: the cgroup (not referenced: the release tracepoint tells us when
- *	it goes away, and we drop the object then).
+ * @cgrp: the cgroup (not referenced: the hook on its release tells us
+ *	when it goes away, and we drop the object then).
  * @node: entry in the hash table of states, while hashed.
  * @children: states of the child cgroups (@sibling), while hashed.
  * @sibling: entry in the parent's @children.
@@ -166,14 +166,14 @@ bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc);
 
 /**
  * dmem_cgstate_init() - set up the per-cgroup state and its lifecycle
- * (workqueue, cgroup_rmdir and cgroup_release tracepoint probes).
+ * (workqueue, the hooks that observe cgroup removal and release).
  *
  * Return: 0 or a negative errno (one pr_err; nothing left to undo).
  */
 int dmem_cgstate_init(void);
 
 /**
- * dmem_cgstate_exit() - detach from the tracepoints and drop every state.
+ * dmem_cgstate_exit() - remove the lifecycle hooks and drop every state.
  *
  * Called at unload after the dmem.* files and the hooks are gone, or on
  * an init failure after dmem_cgstate_init() succeeded.  May sleep.

@@ -9,6 +9,9 @@
  * guard on purpose.
  */
 
+/* cgroup removal and release, for the per-cgroup state (no cgroup path built) */
+DMEM_HOOK_ROW(CGROUP_LIFECYCLE, host_css_offline)	/* src/cgroup/state.c */
+DMEM_HOOK_ROW(CGROUP_LIFECYCLE, css_release_work_fn)	/* src/cgroup/state.c */
 /* calling cgroup core to add and remove the dmem.* files */
 DMEM_HOOK_ROW(CGROUP_FILES, cgroup_add_dfl_cftypes)	/* src/cgroup/cftypes.c */
 DMEM_HOOK_ROW(CGROUP_FILES, cgroup_rm_cftypes)		/* src/cgroup/cftypes.c */

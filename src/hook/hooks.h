@@ -11,8 +11,9 @@
  * of the module that owns it (dmem_hooks_install()), at its point of
  * module init; the groups follow each other in that order too, so that
  * the row order here is the order in which the module's hooks come up:
- *  - the cgroup glue's groups (dmem.* file helpers, then the
- *    cgroup.controllers / subtree_control protocol) come first;
+ *  - the cgroup glue's groups (the lifecycle of its per-cgroup state,
+ *    dmem.* file helpers, then the cgroup.controllers / subtree_control
+ *    protocol) come first;
  *  - TTM_TRACK: everything that undoes or scopes a charge (uncharge in
  *    ttm_resource_fini(), region removal in ttm_device_fini(), the
  *    per-task context of the allocation entry points), before anything is
@@ -37,6 +38,7 @@
 
 /**
  * enum dmem_hook_group - hooks installed and removed together.
+ * @DMEM_HOOKS_CGROUP_LIFECYCLE: cgroup removal and release (per-cgroup state)
  * @DMEM_HOOKS_CGROUP_FILES: what the cgroup glue needs to add its files
  * @DMEM_HOOKS_CGROUP_PROTOCOL: cgroup.controllers and subtree_control
  * @DMEM_HOOKS_TTM_TRACK: uncharge, region removal, allocation scopes
@@ -46,6 +48,7 @@
  * @DMEM_HOOK_NGROUPS: number of groups
  */
 enum dmem_hook_group {
+	DMEM_HOOKS_CGROUP_LIFECYCLE,
 	DMEM_HOOKS_CGROUP_FILES,
 	DMEM_HOOKS_CGROUP_PROTOCOL,
 	DMEM_HOOKS_TTM_TRACK,

@@ -9,10 +9,11 @@
  * with k components named L ("level").
  *
  * usage: cgdeep BASE N CMD...
- *   mk                      create levels 1..N; before creating level k+1,
- *                           write "+memory" then "+dmem" to level k's
- *                           cgroup.subtree_control (as a client enables
- *                           controllers).  Exit 1 with the failing level.
+ *   mk [+CTRL...]           create levels 1..N; before creating level k+1,
+ *                           write each +CTRL (default: "+memory" then
+ *                           "+dmem") to level k's cgroup.subtree_control
+ *                           (as a client enables controllers).  Exit 1
+ *                           with the failing level.
  * LEVEL is "K" (level K) or "K/NAME" (cgroup NAME inside level K).
  *   write LEVEL FILE TEXT   write TEXT (one write(2)) to FILE of LEVEL
  *   writeall FROM TO STEP FILE TEXT
@@ -133,10 +134,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int cmd_mk(long n)
+static int cmd_mk(long n, int nctl, char **ctl)
 {
+	static char *dflt[] = { "+memory", "+dmem" };
 	double t0 = now(), t = t0;
 	long k;
+	int c;
+
+	if (!nctl) {
+		nctl = 2;
+		ctl = dflt;
+	}
 
 	for (k = 0; k < n; k++) {
 		if (k && k % 512 == 0) {
@@ -145,10 +153,9 @@ static int cmd_mk(long n)
 			fflush(stdout);
 			t = now();
 		}
-		if (write_text("cgroup.subtree_control", "+memory"))
-			return fail("+memory", k);
-		if (write_text("cgroup.subtree_control", "+dmem"))
-			return fail("+dmem", k);
+		for (c = 0; c < nctl; c++)
+			if (write_text("cgroup.subtree_control", ctl[c]))
+				return fail(ctl[c], k);
 		if (mkdir(NAME, 0755) && errno != EEXIST)
 			return fail("mkdir", k + 1);
 		if (chdir(NAME))
@@ -234,7 +241,7 @@ int main(int argc, char **argv)
 	argv += 4;
 	argc -= 4;
 	if (!strcmp(cmd, "mk"))
-		return cmd_mk(n);
+		return cmd_mk(n, argc, argv);
 	if (!strcmp(cmd, "rm"))
 		return cmd_rm(n);
 	if (!strcmp(cmd, "write") && argc == 3) {

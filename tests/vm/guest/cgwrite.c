@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hexdigit.h"
+
 static const char *errno_name(int e)
 {
 	switch (e) {
@@ -49,17 +51,6 @@ static const char *errno_name(int e)
 	case EROFS: return "EROFS";
 	default: return "EOTHER";
 	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int simple_escape(char c)
@@ -89,8 +80,9 @@ static size_t unescape(const char *in, char *out)
 		if (e >= 0) {
 			out[n++] = (char)e;
 			in++;
-		} else if (*in == 'x' && hexval(in[1]) >= 0 && hexval(in[2]) >= 0) {
-			out[n++] = (char)(hexval(in[1]) * 16 + hexval(in[2]));
+		} else if (*in == 'x' && hexdigit(in[1]) < 16 &&
+			   hexdigit(in[2]) < 16) {
+			out[n++] = (char)(hexdigit(in[1]) * 16 + hexdigit(in[2]));
 			in += 3;
 		} else {
 			out[n++] = '\\';

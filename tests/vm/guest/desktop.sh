@@ -76,7 +76,7 @@ desktop_build() {
 	for f in "" /cgroup.procs /cgroup.subtree_control /cgroup.threads; do
 		chown $DT_UID:$DT_UID "$(cg_path "$DT_USVC")$f" || return 1
 	done
-	asuser $DT_UID $DT_UID sh -c "
+	runas $DT_UID $DT_UID sh -c "
 		set -e
 		cd $CGROOT/$DT_USVC
 		mkdir init.scope session.slice app.slice app.slice/app-game.scope \
@@ -259,7 +259,7 @@ booster_unit() {
 booster_user() {
 	touch "$CW_LOG"
 	chmod 666 "$CW_LOG"
-	CW_LOG=$CW_LOG asuser $DT_UID $DT_UID sh -c ". /dmem/lib.sh; . /dmem/desktop.sh; booster_walk user $1"
+	CW_LOG=$CW_LOG runas $DT_UID $DT_UID sh -c ". /dmem/lib.sh; . /dmem/desktop.sh; booster_walk user $1"
 }
 
 # check_app_low WHAT: app.slice's dmem.low is the capacity: the user

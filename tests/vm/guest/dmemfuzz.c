@@ -44,6 +44,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hexdigit.h"
+
 #define PAGE 4096
 #define MAXBUF 9000
 #define MAXREG 8
@@ -79,17 +81,6 @@ static int blank(unsigned char c)
 	       c == '\r';
 }
 
-static int digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 16;
-}
-
 /* Parse value s[0..len): 0 and *out, or -EINVAL. */
 static int ref_value(const char *s, size_t len, uint64_t *out)
 {
@@ -104,13 +95,13 @@ static int ref_value(const char *s, size_t len, uint64_t *out)
 		return 0;
 	}
 	if (len >= 3 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
-	    digit(s[2]) < 16) {
+	    hexdigit(s[2]) < 16) {
 		base = 16;
 		i = 2;
 	} else if (len >= 1 && s[0] == '0') {
 		base = 8;
 	}
-	for (; i < len && (d = digit(s[i])) < (int)base; i++, nd++) {
+	for (; i < len && (d = hexdigit(s[i])) < (int)base; i++, nd++) {
 		if (v > (UINT64_MAX - d) / base)
 			return -EINVAL;
 		v = v * base + d;

@@ -270,21 +270,54 @@ cleanup_bg() {
 ADV_UID=1000
 ADV_CG=user.slice/user-1000.slice/user@1000.service
 
-# adv_delegate: set up $ADV_CG for uid 1000 (see above).  Sets ADV_DIR.
-adv_delegate() {
-	ADV_DIR=$(cg_path "$ADV_CG")
+# adv_user: uid/gid 1000 ("adv") in /etc/passwd and /etc/group.
+adv_user() {
 	grep -q '^adv:' /etc/passwd 2>/dev/null ||
 		echo "adv:x:$ADV_UID:$ADV_UID::/tmp:/bin/sh" >>/etc/passwd
 	grep -q '^adv:' /etc/group 2>/dev/null ||
 		echo "adv:x:$ADV_UID:" >>/etc/group
+}
+
+# cg_delegate CG: give cgroup CG to uid 1000 the way systemd delegates a
+# unit: its directory, cgroup.procs, cgroup.subtree_control and
+# cgroup.threads become the user's.
+cg_delegate() {
+	local d
+	d=$(cg_path "$1")
+	adv_user
+	chown "$ADV_UID:$ADV_UID" "$d" "$d/cgroup.procs" \
+		"$d/cgroup.subtree_control" "$d/cgroup.threads"
+}
+
+# adv_sh SCRIPT: run sh -c SCRIPT as uid 1000 where the caller is (no
+# cgroup move, no DRM handle); its stderr goes to stdout.
+adv_sh() { runas $ADV_UID $ADV_UID sh -c "$1" 2>&1; }
+
+# adv_delegate: set up $ADV_CG for uid 1000 (see above; dmem only while
+# our module is loaded).  Sets ADV_DIR.
+adv_delegate() {
+	ADV_DIR=$(cg_path "$ADV_CG")
 	cg_create "$ADV_CG" || return 1
 	cg_enable "$ADV_CG" memory || return 1
-	cg_enable "$ADV_CG" dmem || return 1
-	chown "$ADV_UID:$ADV_UID" "$ADV_DIR" "$ADV_DIR/cgroup.procs" \
-		"$ADV_DIR/cgroup.subtree_control" "$ADV_DIR/cgroup.threads" || return 1
+	if dmem_loaded; then cg_enable "$ADV_CG" dmem || return 1; fi
+	cg_delegate "$ADV_CG" || return 1
 	chown "$ADV_UID:$ADV_UID" /dev/dri/card0 && chmod 0660 /dev/dri/card0 || return 1
 	runas -c "$ADV_DIR" $ADV_UID $ADV_UID sh -c \
 		"mkdir $ADV_DIR/init.scope && echo 0 >$ADV_DIR/init.scope/cgroup.procs"
+}
+
+# adv_setup: the common start of an adversary test: mark the kernel log,
+# load the module, find the drm/ region, delegate the subtree to uid 1000
+# (one check each).  Sets R (the region), D (= ADV_DIR) and root0 (the
+# root's dmem.current in R at the start).
+adv_setup() {
+	kmsg_mark
+	check "module loads" load_dmem
+	R=$(dmem_region drm/)
+	check "a drm/ region is registered" test -n "$R"
+	check "subtree delegated to uid 1000" adv_delegate
+	D=$ADV_DIR
+	root0=$(dmem_read "" current "$R")
 }
 
 # adv_asuser CMD...: run CMD as uid 1000 in $ADV_DIR/init.scope (foreground),

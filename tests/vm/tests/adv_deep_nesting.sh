@@ -15,14 +15,8 @@
 N=2048
 MID=$((N / 2))
 MIB=1048576
-kmsg_mark
-check "module loads" load_dmem
-R=$(dmem_region drm/)
-check "a drm/ region is registered" test -n "$R"
-check "subtree delegated to uid 1000" adv_delegate
-D=$ADV_DIR
+adv_setup
 deep() { adv_asuser cgdeep "$D" $N "$@"; }
-root0=$(dmem_read "" current "$R")
 
 t0=$(date +%s)
 check "user nests $N levels, enabling memory and dmem at each" deep mk

@@ -16,13 +16,7 @@
 . /dmem/lib.sh
 
 CYCLES=40
-kmsg_mark
-check "module loads" load_dmem
-R=$(dmem_region drm/)
-check "a drm/ region is registered" test -n "$R"
-check "subtree delegated to uid 1000" adv_delegate
-D=$ADV_DIR
-root0=$(dmem_read "" current "$R")
+adv_setup
 check "root sets min=low=max on the delegated cgroup" sh -c \
 	"echo '$R max' >$D/dmem.min && echo '$R max' >$D/dmem.low"
 

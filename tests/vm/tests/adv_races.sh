@@ -12,13 +12,7 @@
 . /dmem/lib.sh
 
 MIB=1048576
-kmsg_mark
-check "module loads" load_dmem
-R=$(dmem_region drm/)
-check "a drm/ region is registered" test -n "$R"
-check "subtree delegated to uid 1000" adv_delegate
-D=$ADV_DIR
-root0=$(dmem_read "" current "$R")
+adv_setup
 check "user enables memory and dmem, creates r and mig/{m1,m2,m3}" adv_asuser sh -c "
 	set -e
 	cd $D

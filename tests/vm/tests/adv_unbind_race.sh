@@ -14,12 +14,7 @@
 . /dmem/lib.sh
 
 PCI=$(basename "$(readlink -f /sys/class/drm/card0/device)")
-kmsg_mark
-check "module loads" load_dmem
-R=$(dmem_region drm/)
-check "a drm/ region is registered" test -n "$R"
-check "subtree delegated to uid 1000" adv_delegate
-D=$ADV_DIR
+adv_setup
 check "user creates u1 and u2 with memory+dmem" adv_asuser sh -c "
 	set -e
 	cd $D

@@ -12,12 +12,7 @@
 . /dmem/lib.sh
 
 N=1000000
-kmsg_mark
-check "module loads" load_dmem
-R=$(dmem_region drm/)
-check "a drm/ region is registered" test -n "$R"
-check "subtree delegated to uid 1000" adv_delegate
-D=$ADV_DIR
+adv_setup
 check "user enables memory and dmem below the delegated cgroup" \
 	adv_asuser sh -c "echo +memory >$D/cgroup.subtree_control && echo +dmem >$D/cgroup.subtree_control"
 check "user creates f, s and s/c" adv_asuser mkdir "$D/f" "$D/s" "$D/s/c"

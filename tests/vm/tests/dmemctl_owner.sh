@@ -12,12 +12,9 @@
 . /dmem/lib.sh
 
 kmsg_mark
-echo 'dmemuser:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
-echo 'dmemuser:x:1000:' >>/etc/group
-asuser() { su -s /bin/sh dmemuser -c "$1" 2>&1; }
 uwr() {
 	local out
-	out=$(asuser "echo '$2' >$1") && { echo OK; return; }
+	out=$(adv_sh "echo '$2' >$1") && { echo OK; return; }
 	echo "${out##*: }"
 }
 
@@ -25,9 +22,9 @@ uwr() {
 echo +memory >$CGROOT/cgroup.subtree_control
 cg_create d
 D=$(cg_path d)
-chown 1000:1000 "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads"
-check "user creates d/app and d/app/game" asuser "mkdir $D/app $D/app/game"
-check "user enables memory in d and d/app" asuser "echo +memory >$D/cgroup.subtree_control && echo +memory >$D/app/cgroup.subtree_control"
+cg_delegate d
+check "user creates d/app and d/app/game" adv_sh "mkdir $D/app $D/app/game"
+check "user enables memory in d and d/app" adv_sh "echo +memory >$D/cgroup.subtree_control && echo +memory >$D/app/cgroup.subtree_control"
 check "module loads" load_dmem
 R=$(dmem_region drm/)
 [ -n "$R" ] || R=drm/none
@@ -52,7 +49,7 @@ echo -dmem >$D/cgroup.subtree_control
 echo +dmem >$D/cgroup.subtree_control
 check_eq "after root's +dmem in d, d/app/dmem.low is root's" "$(stat -c %u $D/app/dmem.low)" 0
 check_eq "user cannot set d/app dmem.low then" "$(uwr $D/app/dmem.low "$R 1M")" "Permission denied"
-check "user removes its cgroups" asuser "rmdir $D/app/game $D/app"
+check "user removes its cgroups" adv_sh "rmdir $D/app/game $D/app"
 check "module unloads" unload_dmem
 check "kernel log clean" kmsg_clean
 finish
