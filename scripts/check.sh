@@ -229,7 +229,8 @@ stage kunit-6.1 scripts/kunit.sh 6.1
 # KFENCE, kmemleak) is the 6.12 KUnit kernel: its built-in suites include
 # the differential suite against the kernel's own page_counter (MEMCG).  A
 # separate tinyconfig KUnit kernel for 6.12 would cost another cold kernel
-# build of the CI budget and test nothing more.
+# build of the CI budget and test nothing more.  Its stage
+# (kunit-6.12-debug) boots it in the second in-guest lane below.
 if [ -n "$bg_debug" ]; then
 	if wait "$bg_debug"; then
 		note_time "debug-kernel" $(($(date +%s) - t_dbg)) "built (background, beside the stages above)"
@@ -238,16 +239,17 @@ if [ -n "$bg_debug" ]; then
 	fi
 	tail -n 2 "$logdir/debug-kernel.log" | sed 's/^/debug-kernel| /'
 fi
-stage kunit-6.12-debug scripts/kunit.sh 6.12-debug
 # In-guest: the whole suite (every test of tests/vm/tests for the series)
-# on 6.1, on 6.12 and on the 6.12 debug kernel.  QEMU/TCG runs a guest on
-# one host thread, so two lanes keep both cores of a 2-core machine busy:
-#   lane 1: vm-6.12, then part 1 of the debug suite
-#   lane 2: vm-6.1,  then part 2 of the debug suite
+# on 6.1, on 6.12 and on the 6.12 debug kernel, with the two other stages
+# that boot one guest (KUnit on the debug kernel, the package test).
+# QEMU/TCG runs a guest on one host thread, so two lanes keep both cores
+# of a 2-core machine busy:
+#   lane 1: vm-6.12, part 1 of the debug suite, package
+#   lane 2: kunit-6.12-debug, vm-6.1, part 2 of the debug suite
 # The debug suite is cut in two by expected time so that both lanes end
 # together (run.sh --shard: longest test first into the lane with the
-# least time so far, counting the stock suite before it; the times are
-# the guest times of the last runs, snapshotted here so both parts cut the
+# least time so far, counting the lane's other stages; the times are the
+# guest times of the last runs, snapshotted here so both parts cut the
 # same way).  Each part ends with its own kernel-reports result (any
 # KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG report in its boot logs).
 tdir="$cache/timings"
@@ -257,15 +259,20 @@ done
 # expected guest seconds of a stock suite (what runs before the debug part
 # in its lane)
 suite_secs() { VM_TIMES=$logdir/vm-$1.tests tests/vm/run.sh --kver "$1" --all --estimate 2>/dev/null || echo 0; }
+# last time of a stage (default $2 s)
+last_secs() { cat "$tdir/$1.last" 2>/dev/null || echo "$2"; }
 base1=0 base2=0
 want vm-6.12 && base1=$(suite_secs 6.12)
+want package && base1=$((base1 + $(last_secs package 120)))
 want vm-6.1 && base2=$(suite_secs 6.1)
-echo "==== in-guest lanes: expected $base1 s (vm-6.12) and $base2 s (vm-6.1) before the two parts of the debug suite"
+want kunit-6.12-debug && base2=$((base2 + $(last_secs kunit-6.12-debug 100)))
+echo "==== in-guest lanes: expected $base1 s and $base2 s of other stages beside the two parts of the debug suite"
 dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
 dbg="$dbg VM_SHARD_BASE=$base1,$base2 tests/vm/run.sh --kver 6.12-debug --all --shard"
 lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/2" \
-	-- "vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/2"
-stage package bash scripts/test-package.sh
+	"package:bash scripts/test-package.sh" \
+	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" \
+	"vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/2"
 
 t_end=$(date +%s)
 echo "==== stage wall times"
