@@ -179,8 +179,14 @@ fi
 . "$envfile"
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 work="$cache/build/$id/$series"
-logs="$work/logs"
-mkdir -p "$work" "$logs"
+# $run: this run's overlay, initramfs and logs.  A --shard part has its
+# own (parts of one suite run at once, from two lanes of check.sh) and
+# holds the build lock only while it builds; a whole run holds it to the
+# end.
+run="$work"
+[ -z "$shard" ] || run="$work/part-${shard%/*}"
+logs="$run/logs"
+mkdir -p "$work" "$run" "$logs"
 exec 9>"$work/.lock"
 flock 9
 
@@ -223,12 +229,18 @@ for c in "$repo"/tests/vm/guest/*.c; do
 	fi
 done
 
+if [ "$run" != "$work" ]; then
+	exec 8>"$run/.lock"
+	flock 8
+	exec 9>&-
+fi
+
 # ------------------------------------------------------------ initramfs
 # Base (cached per kernel): busybox and the qxl/TTM module stack.
 base=$(qemu_base_initramfs "$ROOT" "$KVER" qxl) || { log "base initramfs failed"; exit 1; }
 
 # Overlay (every run): init, our module, programs, helpers, tests.
-ovl="$work/overlay"
+ovl="$run/overlay"
 rm -rf "$ovl"
 mkdir -p "$ovl/dmem/bin" "$ovl/dmem/tests"
 install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
@@ -249,7 +261,7 @@ for t in "${sel[@]}"; do
 done
 echo "$gseries" >"$ovl/dmem/series"
 [ "$tscale" = 1 ] || : >"$ovl/dmem/debug-kernel"	# the guest's $KDEBUG
-qemu_cpio "$ovl" "$work/overlay.cpio"
+qemu_cpio "$ovl" "$run/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
 for t in "${sel[@]}"; do
@@ -260,7 +272,7 @@ done
 boot() { # boot NUMBER TEST...
 	local nb=$1 budget=90 t to lst
 	shift
-	lst="$work/list-$nb"
+	lst="$run/list-$nb"
 	rm -rf "$lst"
 	mkdir -p "$lst/dmem"
 	printf '%s\n' "$@" >"$lst/dmem/run.list"
@@ -272,12 +284,12 @@ boot() { # boot NUMBER TEST...
 	# not wall time; TCG ran one such guest second in ~5 wall seconds on a
 	# loaded host.  The wall-clock budget only stops a hung QEMU.
 	[ -z "$icount" ] || budget=$((budget * ${ICOUNT_BUDGET_SCALE:-6}))
-	qemu_cpio "$lst" "$work/list.cpio"
-	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
+	qemu_cpio "$lst" "$run/list.cpio"
+	cat "$base" "$run/overlay.cpio" "$run/list.cpio" >"$run/initrd"
 	rm -rf "$lst"
 	log "boot $nb: $* (smp $smp, up to $budget s)"
 	progress_mark "booting $series: boot $nb, $# tests [follow $logs/boot-$nb.log]"
-	qemu_boot --kernel "$VMLINUZ" --initrd "$work/initrd" --smp "$smp" \
+	qemu_boot --kernel "$VMLINUZ" --initrd "$run/initrd" --smp "$smp" \
 		--timeout "$budget" --log "$logs/boot-$nb.log" ${icount:+--icount} \
 		--append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" ||
 		true
@@ -310,8 +322,8 @@ count_verdicts() {
 # (QEMU's, once its boot is over); `times` runs in this shell, not in a
 # subshell, whose children would be others.
 children_cpu() {
-	times >"$work/times"
-	tail -n 1 "$work/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }'
+	times >"$run/times"
+	tail -n 1 "$run/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }'
 }
 
 declare -A ttime=()	# test -> "guest-seconds busy-seconds"
@@ -334,10 +346,10 @@ while [ ${#todo[@]} -gt 0 ]; do
 		done
 	fi
 	start=$(date +%s)
-	children_cpu >"$work/cpu0"
+	children_cpu >"$run/cpu0"
 	boot "$nb" "${batch[@]}"
-	children_cpu >"$work/cpu1"
-	cpu0=$(cat "$work/cpu0") cpu1=$(cat "$work/cpu1")
+	children_cpu >"$run/cpu1"
+	cpu0=$(cat "$run/cpu0") cpu1=$(cat "$run/cpu1")
 	boots+=("$nb $(($(date +%s) - start)) $((cpu1 - cpu0))")
 	log "boot $nb took $(($(date +%s) - start)) s ($((cpu1 - cpu0)) s QEMU CPU), log $logs/boot-$nb.log"
 	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$logs" "${batch[@]}")
