@@ -10,7 +10,8 @@ numbers and counts them with tests/shared/results.sh):
 followed (for failures) by `# ` diagnostic lines, and for each test that ended
     @T <test> <guest seconds> <busy vCPU seconds>
 (from the t=UP/IDLE fields of its markers; busy = CPUs * elapsed - idle,
-the part of the guest time the vCPUs ran, i.e. host CPU under TCG).
+the part of the guest time the vCPUs ran, i.e. host CPU under TCG), and
+once per boot `@B <busy vCPU seconds before the first test>`.
 Writes each test's part of the log to SEGDIR/<test>.log.  The last line
 printed is
     @@ <not-started tests...>
@@ -50,6 +51,11 @@ def main():
             cpus = int(m.group(1))
     begins = [(i, (l.split(MARK + " BEGIN ", 1)[1].split() or [""])[0])
               for i, l in enumerate(lines) if MARK + " BEGIN " in l]
+    if begins:
+        t = TIME.search(lines[begins[0][0]])
+        if t:
+            # the boot's own busy seconds, before the first test
+            print("@B %.1f" % max(0.0, cpus * float(t.group(1)) - float(t.group(2))))
     alldone = [i for i, l in enumerate(lines)
                if MARK + " ALLDONE" in l or MARK + " LEAKSCAN" in l]
     end_of = alldone[0] if alldone else len(lines)

@@ -42,9 +42,10 @@
 # UBSAN, KFENCE, lockdep, kmemleak's "suspected memory leaks" from the
 # scan after the last test, ...), wherever it was printed; a table of each
 # test's guest time (seconds from its BEGIN to its END marker, and how
-# many of them the vCPUs were busy: under TCG that is host CPU) and each
-# boot's QEMU CPU seconds; the times go to
-# ~/.cache/dmem-backport/timings/vm-<series>.tests ("test guest busy").
+# many of them the vCPUs were busy: under TCG that is host CPU), its time
+# alone on an idle core (idle + busy x its boot's QEMU CPU / busy) and
+# each boot's QEMU CPU seconds; the times go to
+# ~/.cache/dmem-backport/timings/vm-<series>.tests ("test alone guest busy").
 #
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
@@ -312,7 +313,8 @@ count_verdicts() {
 			;;
 		"ok "*" # SKIP") l=${line#ok }; result_skip "${l%% *}" "" ;;
 		"ok "*) result_ok "${line#ok }" ;;
-		"@T "*) read -r _ name l <<<"$line"; ttime[$name]=$l ;;
+		"@T "*) read -r _ name l <<<"$line"; ttime[$name]=$l; bootof[$name]=$nb ;;
+		"@B "*) bootbusy=${line#@B } ;;
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
@@ -327,7 +329,8 @@ children_cpu() {
 }
 
 declare -A ttime=()	# test -> "guest-seconds busy-seconds"
-boots=()		# "N wall-seconds QEMU-CPU-seconds" per boot
+declare -A bootof=()	# test -> its boot
+boots=()		# "N wall-seconds QEMU-CPU-seconds boot-busy-seconds" per boot
 
 for t in "${skipped[@]}"; do result_skip "$series/$t" "not for $series"; done
 rm -f "$logs"/*.log
@@ -359,7 +362,9 @@ while [ ${#todo[@]} -gt 0 ]; do
 			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
 		done
 	fi
+	bootbusy=0
 	count_verdicts <<<"$out"
+	boots[${#boots[@]} - 1]="${boots[${#boots[@]} - 1]} $bootbusy"
 	left=()
 	for t in $rest; do left+=("$t"); done
 	if [ $isolate = 1 ]; then
@@ -388,14 +393,34 @@ if [ $nb -gt 0 ]; then
 fi
 
 # ------------------------------------------------------------ times
-# Each test's guest time (busy: the vCPUs ran, i.e. host CPU under TCG),
-# longest first, and each boot's wall and QEMU CPU time; the test times
-# are merged into $times_file for the next --shard cut.
+# Each test's guest time (busy: the vCPUs ran), and what it would take on
+# an idle core ("alone"): its idle seconds plus its busy seconds times its
+# boot's QEMU CPU / busy seconds (a loaded host stretches the busy part,
+# not the idle one; QEMU's CPU seconds do not depend on the load).  Longest
+# first, then each boot's wall and QEMU CPU time.  The "alone" times are
+# merged into $times_file for the next --shard cut, so that a run on a
+# loaded machine does not skew it.
+for b in "${boots[@]}"; do
+	read -r n _ c bb <<<"$b"
+	busy=$bb
+	for t in "${!bootof[@]}"; do
+		[ "${bootof[$t]}" = "$n" ] || continue
+		read -r _ tb <<<"${ttime[$t]}"
+		busy=$(awk -v a="$busy" -v b="$tb" 'BEGIN { print a + b }')
+	done
+	for t in "${!bootof[@]}"; do
+		[ "${bootof[$t]}" = "$n" ] || continue
+		ttime[$t]=$(awk -v c="$c" -v busy="$busy" -v tt="${ttime[$t]}" 'BEGIN {
+			split(tt, x, " "); f = busy > 0 ? c / busy : 1; if (f > 1) f = 1
+			printf "%.1f %s %s", x[1] - x[2] + x[2] * f, x[1], x[2] }')
+	done
+done
 if [ ${#ttime[@]} -gt 0 ]; then
-	echo "# guest time per test on $series (s; busy = vCPUs not idle), longest first:"
+	echo "# time per test on $series (s; alone = on an idle core, guest = as it ran, busy = vCPUs not idle), longest first:"
+	echo "#     alone   guest    busy"
 	for t in "${!ttime[@]}"; do echo "$t ${ttime[$t]}"; done | sort -k2,2nr -k1,1 |
-		awk '{ printf "#   %7.1f %7.1f  %s\n", $2, $3, $1; g += $2; b += $3 }
-		     END { printf "#   %7.1f %7.1f  total of %d tests\n", g, b, NR }'
+		awk '{ printf "#   %7.1f %7.1f %7.1f  %s\n", $2, $3, $4, $1; a += $2; g += $3; b += $4 }
+		     END { printf "#   %7.1f %7.1f %7.1f  total of %d tests\n", a, g, b, NR }'
 	if [ -z "$icount" ]; then
 		mkdir -p "$cache/timings"
 		(
@@ -409,8 +434,8 @@ if [ ${#ttime[@]} -gt 0 ]; then
 	fi
 fi
 for b in "${boots[@]}"; do
-	read -r n w c <<<"$b"
-	echo "# boot $n: $w s wall, $c s QEMU CPU"
+	read -r n w c bb <<<"$b"
+	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy before the first test)"
 done
 
 [ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
