@@ -266,7 +266,8 @@ want vm-6.12 && base1=$(suite_secs 6.12)
 want package && base1=$((base1 + $(last_secs package 120)))
 want vm-6.1 && base2=$(suite_secs 6.1)
 want kunit-6.12-debug && base2=$((base2 + $(last_secs kunit-6.12-debug 100)))
-echo "==== in-guest lanes: expected $base1 s and $base2 s of other stages beside the two parts of the debug suite"
+! want vm-6.12-debug ||
+	echo "==== in-guest lanes: expected $base1 s and $base2 s of other stages beside the two parts of the debug suite"
 dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
 dbg="$dbg VM_SHARD_BASE=$base1,$base2 tests/vm/run.sh --kver 6.12-debug --all --shard"
 lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/2" \
