@@ -6,7 +6,7 @@
 # unit tests, fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
 # the differential suite in userspace, KUnit 6.1, KUnit on the 6.12 debug
 # kernel, the whole in-guest suite on 6.1, 6.12 and the 6.12 debug kernel
-# (two lanes, one per core: see "In-guest" below), packaging test.  The
+# (three lanes on two cores: see "In-guest" below), packaging test.  The
 # debug kernel's build (cold: ~20 CPU minutes) starts in the background
 # right after the downloads, beside the userspace and KUnit 6.1 stages.
 #
@@ -230,7 +230,7 @@ stage kunit-6.1 scripts/kunit.sh 6.1
 # the differential suite against the kernel's own page_counter (MEMCG).  A
 # separate tinyconfig KUnit kernel for 6.12 would cost another cold kernel
 # build of the CI budget and test nothing more.  Its stage
-# (kunit-6.12-debug) boots it in the second in-guest lane below.
+# (kunit-6.12-debug) boots it in the third in-guest lane below.
 if [ -n "$bg_debug" ]; then
 	if wait "$bg_debug"; then
 		note_time "debug-kernel" $(($(date +%s) - t_dbg)) "built (background, beside the stages above)"
@@ -242,38 +242,41 @@ fi
 # In-guest: the whole suite (every test of tests/vm/tests for the series)
 # on 6.1, on 6.12 and on the 6.12 debug kernel, with the two other stages
 # that boot one guest (KUnit on the debug kernel, the package test).
-# QEMU/TCG runs a guest on one host thread, so two lanes keep both cores
-# of a 2-core machine busy:
-#   lane 1: vm-6.12, part 1 of the debug suite, package
-#   lane 2: kunit-6.12-debug, vm-6.1, part 2 of the debug suite
-# The debug suite is cut in two by expected time so that both lanes end
+# QEMU/TCG runs a guest on one host thread; three lanes share the two
+# cores of a 2-core machine, so that one guest's idle time (the short
+# stock tests spend ~40% of their time waiting) is another's CPU time:
+#   lane 1: vm-6.12, part 1 of the debug suite
+#   lane 2: vm-6.1, part 2 of the debug suite
+#   lane 3: kunit-6.12-debug, part 3 of the debug suite, package
+# The debug suite is cut in three by expected time so that the lanes end
 # together (run.sh --shard: longest test first into the lane with the
-# least time so far, counting the lane's other stages; the times are the
-# guest times of the last runs, snapshotted here so both parts cut the
-# same way).  Each part ends with its own kernel-reports result (any
-# KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG report in its boot logs).
+# least time so far, counting the lane's other stages; the times are each
+# test's time alone on an idle core from the last runs, snapshotted here
+# so all parts cut the same way).  Each part ends with its own
+# kernel-reports result (any KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG
+# report in its boot logs).
 tdir="$cache/timings"
 for s in 6.1 6.12 6.12-debug; do
 	cp "$tdir/vm-$s.tests" "$logdir/vm-$s.tests" 2>/dev/null || : >"$logdir/vm-$s.tests"
 done
-# expected guest seconds of a stock suite (what runs before the debug part
-# in its lane)
+# expected seconds of a stock suite (what runs beside the debug part in
+# its lane)
 suite_secs() { VM_TIMES=$logdir/vm-$1.tests tests/vm/run.sh --kver "$1" --all --estimate 2>/dev/null || echo 0; }
 # last time of a stage (default $2 s)
 last_secs() { cat "$tdir/$1.last" 2>/dev/null || echo "$2"; }
-base1=0 base2=0
+base1=0 base2=0 base3=0
 want vm-6.12 && base1=$(suite_secs 6.12)
-want package && base1=$((base1 + $(last_secs package 120)))
 want vm-6.1 && base2=$(suite_secs 6.1)
-want kunit-6.12-debug && base2=$((base2 + $(last_secs kunit-6.12-debug 100)))
+want kunit-6.12-debug && base3=$(last_secs kunit-6.12-debug 100)
+want package && base3=$((base3 + $(last_secs package 120)))
 ! want vm-6.12-debug ||
-	echo "==== in-guest lanes: expected $base1 s and $base2 s of other stages beside the two parts of the debug suite"
+	echo "==== in-guest lanes: expected $base1 s, $base2 s and $base3 s of other stages beside the three parts of the debug suite"
 dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
-dbg="$dbg VM_SHARD_BASE=$base1,$base2 tests/vm/run.sh --kver 6.12-debug --all --shard"
-lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/2" \
-	"package:bash scripts/test-package.sh" \
-	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" \
-	"vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/2"
+dbg="$dbg VM_SHARD_BASE=$base1,$base2,$base3 tests/vm/run.sh --kver 6.12-debug --all --shard"
+lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/3" \
+	-- "vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/3" \
+	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" "vm-6.12-debug-3:$dbg 3/3" \
+	"package:bash scripts/test-package.sh"
 
 t_end=$(date +%s)
 echo "==== stage wall times"
