@@ -5,8 +5,10 @@
 # Stages: install-deps, downloads (kernels + linux-source, cached), userspace
 # unit tests, fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
 # the differential suite in userspace, KUnit 6.1, KUnit on the 6.12 debug
-# kernel, in-guest tests on 6.1, 6.12 and the 6.12 debug kernel (in
-# parallel), packaging test.
+# kernel, the whole in-guest suite on 6.1, 6.12 and the 6.12 debug kernel
+# (three lanes on two cores: see "In-guest" below), packaging test.  The
+# debug kernel's build (cold: ~20 CPU minutes) starts in the background
+# right after the downloads, beside the userspace and KUnit 6.1 stages.
 #
 # Each suite prints `ok N ...`/`not ok N ...` and ends with `N passed, N
 # failed` (tests/shared/results.sh); that last line is the only thing read
@@ -137,26 +139,36 @@ stage() {
 	report "$name"
 }
 
-# parallel NAME:CMD ...: run several suites at once (each word is
-# "NAME:command with arguments"), then report them in order.  Used for the
-# in-guest stages: QEMU/TCG runs a guest on one host thread, so two guests
-# use both cores of a 2-core CI machine.  Their progress lines interleave,
-# each prefixed with its stage.
-parallel() {
-	local spec name names=() pids=() start
+# lanes NAME:CMD ... [-- NAME:CMD ...]...: the suites of each lane (the
+# words between "--") one after the other, all lanes at once, then report
+# every suite in order.  A stage NAME-K (e.g. vm-6.12-debug-1) is also
+# selected by CHECK_STAGES naming NAME.
+lanes() {
+	local spec name names=() pids=() lane=() start
 	start=$(date +%s)
-	for spec in "$@"; do
+	run_lane() {
+		local spec name
+		for spec in "$@"; do
+			name=${spec%%:*}
+			# shellcheck disable=SC2086 # the command is split into words on purpose
+			run_suite "$name" ${spec#*:}
+		done
+	}
+	for spec in "$@" --; do
+		if [ "$spec" = -- ]; then
+			[ ${#lane[@]} -eq 0 ] || { run_lane "${lane[@]}" & pids+=($!); }
+			lane=()
+			continue
+		fi
 		name=${spec%%:*}
-		want "$name" || continue
-		echo "==== $name: ${spec#*:} (in parallel)"
-		# shellcheck disable=SC2086 # the command is split into words on purpose
-		run_suite "$name" ${spec#*:} &
-		names+=("$name") pids+=($!)
+		want "$name" || want "${name%-[0-9]}" || continue
+		echo "==== $name: ${spec#*:} (lane $((${#pids[@]} + 1)))"
+		lane+=("$spec") names+=("$name")
 	done
 	[ ${#names[@]} -gt 0 ] || return 0
 	wait "${pids[@]}"
 	for name in "${names[@]}"; do report "$name"; done
-	note_time "(parallel)" $(($(date +%s) - start)) "wall time of: ${names[*]}"
+	note_time "(lanes)" $(($(date +%s) - start)) "wall time of: ${names[*]}"
 }
 
 # step NAME CMD...: a preparation step (not a suite); failure is fatal.
@@ -194,6 +206,18 @@ downloads() {
 step install-deps scripts/install-deps.sh
 step downloads downloads
 
+# The debug kernel (scripts/debug-kernel.sh; cached, cold ~20 CPU minutes)
+# builds in the background from here on, next to the single-threaded
+# userspace stages; kunit-6.12-debug waits for it (the script's lock) and
+# finds it built.
+bg_debug=""
+if want kunit-6.12-debug || want vm-6.12-debug; then
+	echo "==== debug-kernel: scripts/debug-kernel.sh 6.12 (in the background)"
+	t_dbg=$(date +%s)
+	scripts/debug-kernel.sh 6.12 </dev/null >"$logdir/debug-kernel.log" 2>&1 &
+	bg_debug=$!
+fi
+
 stage user make -s -C tests/user test
 stage fuzz make -s -C tests/user fuzz
 stage modules scripts/build-modules.sh
@@ -205,15 +229,54 @@ stage kunit-6.1 scripts/kunit.sh 6.1
 # KFENCE, kmemleak) is the 6.12 KUnit kernel: its built-in suites include
 # the differential suite against the kernel's own page_counter (MEMCG).  A
 # separate tinyconfig KUnit kernel for 6.12 would cost another cold kernel
-# build of the CI budget and test nothing more.
-stage kunit-6.12-debug scripts/kunit.sh 6.12-debug
-# In-guest: the whole suite on both Debian kernels, and on the debug kernel
-# the tests listed in tests/vm/debug-tests (each test there runs ~3x slower;
-# the whole suite would not fit the CI budget), all three at once.
-parallel "vm-6.1:tests/vm/run.sh --kver 6.1 --all" \
-	"vm-6.12:tests/vm/run.sh --kver 6.12 --all" \
-	"vm-6.12-debug:tests/vm/run.sh --kver 6.12-debug --test $(grep -v '^#' tests/vm/debug-tests | xargs)"
-stage package bash scripts/test-package.sh
+# build of the CI budget and test nothing more.  Its stage
+# (kunit-6.12-debug) boots it in the third in-guest lane below.
+if [ -n "$bg_debug" ]; then
+	if wait "$bg_debug"; then
+		note_time "debug-kernel" $(($(date +%s) - t_dbg)) "built (background, beside the stages above)"
+	else
+		note_time "debug-kernel" $(($(date +%s) - t_dbg)) "FAILED in the background (log $logdir/debug-kernel.log)"
+	fi
+	tail -n 2 "$logdir/debug-kernel.log" | sed 's/^/debug-kernel| /'
+fi
+# In-guest: the whole suite (every test of tests/vm/tests for the series)
+# on 6.1, on 6.12 and on the 6.12 debug kernel, with the two other stages
+# that boot one guest (KUnit on the debug kernel, the package test).
+# QEMU/TCG runs a guest on one host thread; three lanes share the two
+# cores of a 2-core machine, so that one guest's idle time (the short
+# stock tests spend ~40% of their time waiting) is another's CPU time:
+#   lane 1: vm-6.12, part 1 of the debug suite
+#   lane 2: vm-6.1, part 2 of the debug suite
+#   lane 3: kunit-6.12-debug, part 3 of the debug suite, package
+# The debug suite is cut in three by expected time so that the lanes end
+# together (run.sh --shard: longest test first into the lane with the
+# least time so far, counting the lane's other stages; the times are each
+# test's time alone on an idle core from the last runs, snapshotted here
+# so all parts cut the same way).  Each part ends with its own
+# kernel-reports result (any KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG
+# report in its boot logs).
+tdir="$cache/timings"
+for s in 6.1 6.12 6.12-debug; do
+	cp "$tdir/vm-$s.tests" "$logdir/vm-$s.tests" 2>/dev/null || : >"$logdir/vm-$s.tests"
+done
+# expected seconds of a stock suite (what runs beside the debug part in
+# its lane)
+suite_secs() { VM_TIMES=$logdir/vm-$1.tests tests/vm/run.sh --kver "$1" --all --estimate 2>/dev/null || echo 0; }
+# last time of a stage (default $2 s)
+last_secs() { cat "$tdir/$1.last" 2>/dev/null || echo "$2"; }
+base1=0 base2=0 base3=0
+want vm-6.12 && base1=$(suite_secs 6.12)
+want vm-6.1 && base2=$(suite_secs 6.1)
+want kunit-6.12-debug && base3=$(last_secs kunit-6.12-debug 100)
+want package && base3=$((base3 + $(last_secs package 120)))
+! want vm-6.12-debug ||
+	echo "==== in-guest lanes: expected $base1 s, $base2 s and $base3 s of other stages beside the three parts of the debug suite"
+dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
+dbg="$dbg VM_SHARD_BASE=$base1,$base2,$base3 tests/vm/run.sh --kver 6.12-debug --all --shard"
+lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/3" \
+	-- "vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/3" \
+	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" "vm-6.12-debug-3:$dbg 3/3" \
+	"package:bash scripts/test-package.sh"
 
 t_end=$(date +%s)
 echo "==== stage wall times"
@@ -222,12 +285,16 @@ printf '  %-16s %5d s\n' total $((t_end - t_all))
 # Fresh machine: what the cache saved this run, as measured when it was
 # filled.  Each cold time (written under $cache/timings/ by the script that
 # did the cold work) belongs to the stage that pays it on a fresh machine;
-# its warm counterpart is that work's time in this run (KEY.last).
+# its warm counterpart is that work's time in this run (KEY.last).  The
+# kernel builds record as cold time what they would take on 2 idle cores
+# (the smaller of their wall time and CPU time / jobs x 1.1), so that a
+# build on a loaded machine does not inflate it.  Cold work is added, not
+# overlapped: the builds keep both cores busy, so on a fresh machine they
+# delay everything after them by about their own time.
 #   install-deps, downloads   apt installs, kernel downloads + extraction
 #   kunit-6.1                 the cold tinyconfig KUnit kernel build + run
-#   debug-kernel              the cold 6.12 debug kernel build (paid by
-#                             kunit-6.12-debug or vm-6.12-debug, whichever
-#                             runs first)
+#   debug-kernel              the cold 6.12 debug kernel build (background
+#                             step after the downloads)
 #   pkgtest-base              the package test's base image
 saved=0
 for k in install-deps:install-deps downloads:downloads kunit-6.1:kunit-6.1 \
@@ -238,10 +305,22 @@ for k in install-deps:install-deps downloads:downloads kunit-6.1:kunit-6.1 \
 	case " ${counted:-} " in *" $k "*) continue ;; esac
 	counted="${counted:-} $k"
 	cold=$(cat "$f")
+	# recorded before the cold time was made load-proof: CPU / 2 x 1.1
+	if [ -s "$cache/timings/$k.cold-cpu" ]; then
+		c2=$((($(cat "$cache/timings/$k.cold-cpu") * 11 + 19) / 20))
+		[ "$c2" -ge "$cold" ] || cold=$c2
+	fi
 	warm=$(cat "$cache/timings/$k.last" 2>/dev/null || echo "$cold")
 	[ "$warm" -lt "$cold" ] && saved=$((saved + cold - warm))
 	echo "  cold $k: $cold s (this run $warm s)"
 done
-echo "  estimated fresh-machine total: $(((t_end - t_all + saved) / 60)) min ($((t_end - t_all + saved)) s; + apt install/downloads if not yet cached)"
+# What this run's wall time is worth: the CPU time of everything it ran
+# (QEMU included) and the load of the machine (other users of a shared
+# machine make every stage slower; CPU / 2 is what 2 idle cores need at
+# least).
+times >"$logdir/times"
+cpu=$(tail -n 1 "$logdir/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
+echo "  this run: $((t_end - t_all)) s wall, $cpu s CPU of its processes ($((cpu / 2)) s on 2 cores); load average $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end"
+echo "  estimated fresh-machine total: $(((t_end - t_all + saved) / 60)) min ($((t_end - t_all + saved)) s = this run + cold work; + apt install/downloads if not yet cached)"
 # the sum over all suites
 results_summary

@@ -167,8 +167,15 @@ cpu=$(tail -n 1 "$build/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split(
 log "kunit.py exit $rc after $((end - start)) s wall, $cpu s CPU (about $((cpu / 2)) s wall on 2 idle cores); log: $build/kunit.log"
 grep -E '^Elapsed time' "$build/kunit.log" >&2 || true
 if [ $fresh = 1 ] && [ $rc = 0 ]; then
+	# what 2 idle cores would take: the smaller of the wall time and
+	# CPU / jobs x 1.1 (a build on a loaded machine must not inflate it),
+	# plus the boot
+	wall=$((end - t0))
+	idle=$(((cpu * 11 + jobs * 10 - 1) / (jobs * 10)))
 	mkdir -p "$cache/timings"
-	echo "$((end - t0))" >"$cache/timings/kunit-$series.cold"
+	echo "$((wall < idle ? wall : idle))" >"$cache/timings/kunit-$series.cold"
+	echo "$wall" >"$cache/timings/kunit-$series.cold-wall"
+	echo "$cpu" >"$cache/timings/kunit-$series.cold-cpu"
 fi
 
 fi

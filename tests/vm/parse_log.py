@@ -7,10 +7,17 @@ usage: parse_log.py LOG SERIES SEGDIR TEST...
 Prints one verdict per test that started in this boot, unnumbered (run.sh
 numbers and counts them with tests/shared/results.sh):
     ok <series>/<test>   ok <series>/<test> # SKIP   not ok <series>/<test> (reason)
-followed (for failures) by `# ` diagnostic lines.  Writes each test's
-part of the log to SEGDIR/<test>.log.  The last line printed is
+followed (for failures) by `# ` diagnostic lines, and for each test that ended
+    @T <test> <guest seconds> <busy vCPU seconds>
+(from the t=UP/IDLE fields of its markers; busy = CPUs * elapsed - idle,
+the part of the guest time the vCPUs ran, i.e. host CPU under TCG), and
+once per boot `@B <busy vCPU seconds before the first test>`.
+Writes each test's part of the log to SEGDIR/<test>.log.  The last line
+printed is
     @@ <not-started tests...>
-for run.sh, which boots again for tests that did not start.
+for run.sh, which boots again for tests that did not start.  A test's part
+ends at the next BEGIN, at LEAKSCAN (the kmemleak scan after the last test,
+checked by run.sh over the whole log) or at ALLDONE.
 """
 import os
 import re
@@ -21,8 +28,11 @@ KERNEL_BAD = re.compile(
     r"BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|"
     r"list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|"
     r"possible circular locking|inconsistent lock state|"
+    r"possible recursive locking|DEBUG_LOCKS_WARN_ON|"
+    r"INFO: trying to register non-static key|"
     r"suspected memory leak")
 RESULT = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
+TIME = re.compile(r"\bt=([0-9.]+)/([0-9.]+)")
 
 
 def main():
@@ -34,9 +44,20 @@ def main():
 
     booted = any(MARK + " BOOTED" in l for l in lines)
     bootfail = [l for l in lines if MARK + " BOOTFAIL" in l]
-    begins = [(i, l.split(MARK + " BEGIN ", 1)[1].strip())
+    cpus = 1
+    for l in lines:
+        m = re.search(MARK + r" BOOTED .*\bcpus=(\d+)", l)
+        if m:
+            cpus = int(m.group(1))
+    begins = [(i, (l.split(MARK + " BEGIN ", 1)[1].split() or [""])[0])
               for i, l in enumerate(lines) if MARK + " BEGIN " in l]
-    alldone = [i for i, l in enumerate(lines) if MARK + " ALLDONE" in l]
+    if begins:
+        t = TIME.search(lines[begins[0][0]])
+        if t:
+            # the boot's own busy seconds, before the first test
+            print("@B %.1f" % max(0.0, cpus * float(t.group(1)) - float(t.group(2))))
+    alldone = [i for i, l in enumerate(lines)
+               if MARK + " ALLDONE" in l or MARK + " LEAKSCAN" in l]
     end_of = alldone[0] if alldone else len(lines)
 
     started = set()
@@ -52,6 +73,12 @@ def main():
         with open(os.path.join(segdir, name + ".log"), "w") as f:
             f.write("\n".join(seg) + "\n")
         end = [l for l in seg if MARK + " END " + name + " " in l]
+        t0 = TIME.search(lines[start])
+        t1 = TIME.search(end[0]) if end else None
+        if t0 and t1:
+            wall = float(t1.group(1)) - float(t0.group(1))
+            idle = float(t1.group(2)) - float(t0.group(2))
+            print("@T %s %.1f %.1f" % (name, wall, max(0.0, cpus * wall - idle)))
         results = [m for m in (RESULT.match(l) for l in seg) if m]
         bad = [l for l in seg if KERNEL_BAD.search(l) and not RESULT.match(l)]
         oks = [m for m in results if m.group(1) == "ok" and "# SKIP" not in m.group(3)]

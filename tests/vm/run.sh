@@ -3,7 +3,7 @@
 # Run in-guest tests on a Debian kernel in QEMU (TCG) with qxl VRAM.
 #
 # usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
-#                        [--isolate] [--file PATH] [--show] [--icount]
+#                        [--isolate] [--file PATH] [--show] [--icount] [--shard K/N]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
 #   --all         every test whose "# kernels:" header includes the series
@@ -22,6 +22,30 @@
 #   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
 #                 lockdep, UBSAN, ...; its built-in KUnit suites are
 #                 skipped with kunit.enable=0); tests see series 6.12
+#   --shard K/N   run only the K-th of N parts of the selection (scripts/check.sh
+#                 runs the debug suite as two parts, one after each stock
+#                 suite, so that both cores stay busy to the end).  The
+#                 parts are cut by expected time (longest test first into
+#                 the part with the least time so far) from the guest times
+#                 of the last runs ($VM_TIMES, default
+#                 ~/.cache/dmem-backport/timings/vm-<series>.tests; a debug
+#                 test never timed there counts 3x its 6.12 time, a test
+#                 timed nowhere its "# timeout:" / 6, x3 on the debug
+#                 kernel: tests/vm/lib/shard.py); VM_SHARD_BASE="S1,...,SN" is the time each
+#                 part already has (what else runs before it on its core).
+#                 Every selected test is in exactly one part.
+#   --estimate    print the expected guest seconds of the selection (same
+#                 times as --shard) and exit
+#
+# After the tests: one result <series>/kernel-reports that fails if any
+# boot log of the run has a kernel report (BUG, WARNING, Oops, KASAN,
+# UBSAN, KFENCE, lockdep, kmemleak's "suspected memory leaks" from the
+# scan after the last test, ...), wherever it was printed; a table of each
+# test's guest time (seconds from its BEGIN to its END marker, and how
+# many of them the vCPUs were busy: under TCG that is host CPU), its time
+# alone on an idle core (idle + busy x its boot's QEMU CPU / busy) and
+# each boot's QEMU CPU seconds; the times go to
+# ~/.cache/dmem-backport/timings/vm-<series>.tests ("test alone guest busy").
 #
 # Test headers (comment lines in the test file):
 #   # kernels: 6.12        only for these series (default: 6.1 6.12)
@@ -48,7 +72,7 @@ cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 # shellcheck source=tests/shared/results.sh
 . "$repo/tests/shared/results.sh"
 
-series="" smp=1 all=0 isolate=0 show=0 icount=
+series="" smp=1 all=0 isolate=0 show=0 icount="" shard="" estimate=""
 tests=()
 declare -A tpath=()
 while [ $# -gt 0 ]; do
@@ -59,6 +83,8 @@ while [ $# -gt 0 ]; do
 	--isolate) isolate=1; shift ;;
 	--show) show=1; shift ;;
 	--icount) icount=1; shift ;;
+	--shard) shard=$2; shift 2 ;;
+	--estimate) estimate=1; shift ;;
 	--file)
 		t=$(basename "$2" .sh)
 		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -122,6 +148,28 @@ for t in "${sel[@]}"; do
 done
 sel=("${first[@]}" "${last[@]}")
 
+# --shard K/N: this part's tests; --estimate: their expected guest time
+# (tests/vm/lib/shard.py, from the times of the last runs).
+times_file="$cache/timings/vm-$series.tests"
+with_timeouts() { for t in "${sel[@]}"; do echo "$t $(header "${tpath[$t]}" timeout)"; done; }
+shard_py() { # shard_py MODE [K/N]
+	with_timeouts | python3 "$here/lib/shard.py" "$@" "${VM_TIMES:-$times_file}" \
+		"${VM_TIMES_STOCK:-$cache/timings/vm-$gseries.tests}" "$tscale"
+}
+if [ -n "$estimate" ]; then
+	shard_py estimate
+	exit 0
+fi
+if [ -n "$shard" ]; then
+	case "$shard" in
+	[0-9]*/[0-9]*) ;;
+	*) echo "run.sh: --shard K/N, not $shard" >&2; exit 2 ;;
+	esac
+	mine=$(shard_py part "$shard")
+	# shellcheck disable=SC2206 # test names are words
+	sel=($mine)
+fi
+
 # ------------------------------------------------------------ kernel
 if [ "$series" = "$gseries" ]; then
 	envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
@@ -132,8 +180,14 @@ fi
 . "$envfile"
 id="$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 work="$cache/build/$id/$series"
-logs="$work/logs"
-mkdir -p "$work" "$logs"
+# $run: this run's overlay, initramfs and logs.  A --shard part has its
+# own (parts of one suite run at once, from two lanes of check.sh) and
+# holds the build lock only while it builds; a whole run holds it to the
+# end.
+run="$work"
+[ -z "$shard" ] || run="$work/part-${shard%/*}"
+logs="$run/logs"
+mkdir -p "$work" "$run" "$logs"
 exec 9>"$work/.lock"
 flock 9
 
@@ -176,12 +230,18 @@ for c in "$repo"/tests/vm/guest/*.c; do
 	fi
 done
 
+if [ "$run" != "$work" ]; then
+	exec 8>"$run/.lock"
+	flock 8
+	exec 9>&-
+fi
+
 # ------------------------------------------------------------ initramfs
 # Base (cached per kernel): busybox and the qxl/TTM module stack.
 base=$(qemu_base_initramfs "$ROOT" "$KVER" qxl) || { log "base initramfs failed"; exit 1; }
 
 # Overlay (every run): init, our module, programs, helpers, tests.
-ovl="$work/overlay"
+ovl="$run/overlay"
 rm -rf "$ovl"
 mkdir -p "$ovl/dmem/bin" "$ovl/dmem/tests"
 install -m 755 "$repo/tests/vm/guest/init" "$ovl/init"
@@ -201,7 +261,8 @@ for t in "${sel[@]}"; do
 	fi
 done
 echo "$gseries" >"$ovl/dmem/series"
-qemu_cpio "$ovl" "$work/overlay.cpio"
+[ "$tscale" = 1 ] || : >"$ovl/dmem/debug-kernel"	# the guest's $KDEBUG
+qemu_cpio "$ovl" "$run/overlay.cpio"
 
 # ------------------------------------------------------------ boot(s)
 for t in "${sel[@]}"; do
@@ -212,7 +273,7 @@ done
 boot() { # boot NUMBER TEST...
 	local nb=$1 budget=90 t to lst
 	shift
-	lst="$work/list-$nb"
+	lst="$run/list-$nb"
 	rm -rf "$lst"
 	mkdir -p "$lst/dmem"
 	printf '%s\n' "$@" >"$lst/dmem/run.list"
@@ -224,12 +285,12 @@ boot() { # boot NUMBER TEST...
 	# not wall time; TCG ran one such guest second in ~5 wall seconds on a
 	# loaded host.  The wall-clock budget only stops a hung QEMU.
 	[ -z "$icount" ] || budget=$((budget * ${ICOUNT_BUDGET_SCALE:-6}))
-	qemu_cpio "$lst" "$work/list.cpio"
-	cat "$base" "$work/overlay.cpio" "$work/list.cpio" >"$work/initrd"
+	qemu_cpio "$lst" "$run/list.cpio"
+	cat "$base" "$run/overlay.cpio" "$run/list.cpio" >"$run/initrd"
 	rm -rf "$lst"
 	log "boot $nb: $* (smp $smp, up to $budget s)"
 	progress_mark "booting $series: boot $nb, $# tests [follow $logs/boot-$nb.log]"
-	qemu_boot --kernel "$VMLINUZ" --initrd "$work/initrd" --smp "$smp" \
+	qemu_boot --kernel "$VMLINUZ" --initrd "$run/initrd" --smp "$smp" \
 		--timeout "$budget" --log "$logs/boot-$nb.log" ${icount:+--icount} \
 		--append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 printk.time=1$kopts" ||
 		true
@@ -252,10 +313,24 @@ count_verdicts() {
 			;;
 		"ok "*" # SKIP") l=${line#ok }; result_skip "${l%% *}" "" ;;
 		"ok "*) result_ok "${line#ok }" ;;
+		"@T "*) read -r _ name l <<<"$line"; ttime[$name]=$l; bootof[$name]=$nb ;;
+		"@B "*) bootbusy=${line#@B } ;;
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
 }
+
+# children_cpu: user + system seconds of this shell's finished children
+# (QEMU's, once its boot is over); `times` runs in this shell, not in a
+# subshell, whose children would be others.
+children_cpu() {
+	times >"$run/times"
+	tail -n 1 "$run/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }'
+}
+
+declare -A ttime=()	# test -> "guest-seconds busy-seconds"
+declare -A bootof=()	# test -> its boot
+boots=()		# "N wall-seconds QEMU-CPU-seconds boot-busy-seconds" per boot
 
 for t in "${skipped[@]}"; do result_skip "$series/$t" "not for $series"; done
 rm -f "$logs"/*.log
@@ -274,8 +349,12 @@ while [ ${#todo[@]} -gt 0 ]; do
 		done
 	fi
 	start=$(date +%s)
+	children_cpu >"$run/cpu0"
 	boot "$nb" "${batch[@]}"
-	log "boot $nb took $(($(date +%s) - start)) s, log $logs/boot-$nb.log"
+	children_cpu >"$run/cpu1"
+	cpu0=$(cat "$run/cpu0") cpu1=$(cat "$run/cpu1")
+	boots+=("$nb $(($(date +%s) - start)) $((cpu1 - cpu0))")
+	log "boot $nb took $(($(date +%s) - start)) s ($((cpu1 - cpu0)) s QEMU CPU), log $logs/boot-$nb.log"
 	out=$(python3 "$here/parse_log.py" "$logs/boot-$nb.log" "$series" "$logs" "${batch[@]}")
 	if [ $show = 1 ]; then
 		for t in "${batch[@]}"; do
@@ -283,7 +362,9 @@ while [ ${#todo[@]} -gt 0 ]; do
 			grep -vE '^\[ *[0-9]+\.[0-9]+\]|^@@DMEMTEST@@' "$logs/$t.log" || true
 		done
 	fi
+	bootbusy=0
 	count_verdicts <<<"$out"
+	boots[${#boots[@]} - 1]="${boots[${#boots[@]} - 1]} $bootbusy"
 	left=()
 	for t in $rest; do left+=("$t"); done
 	if [ $isolate = 1 ]; then
@@ -293,5 +374,69 @@ while [ ${#todo[@]} -gt 0 ]; do
 		todo=("${left[@]}" "${todo[@]:${#batch[@]}}")
 	fi
 done
+
+# ------------------------------------------------------------ kernel reports
+# Anything the kernel reported anywhere in the run's boot logs (also
+# between tests and in the kmemleak scan after the last one), result
+# lines of the tests themselves excepted.
+KERNEL_BAD='BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection fault|list_(add|del) corruption|refcount_t:|UBSAN|KASAN|KFENCE|possible circular locking|inconsistent lock state|possible recursive locking|DEBUG_LOCKS_WARN_ON|INFO: trying to register non-static key|suspected memory leak'
+if [ $nb -gt 0 ]; then
+	reports=$(cat "$logs"/boot-*.log 2>/dev/null | tr -d '\r' |
+		grep -aE "$KERNEL_BAD" | grep -avE '^(not )?ok [0-9]+ ' | head -n 20 || true)
+	if [ -z "$reports" ]; then
+		result_ok "$series/kernel-reports"
+	else
+		result_fail "$series/kernel-reports" \
+			"$(printf '%s\n' "$reports" | head -n 1 | sed 's/^@@DMEMTEST@@ KMSG //' | cut -c1-120)"
+		printf '%s\n' "$reports" | sed 's/^/#   /'
+	fi
+fi
+
+# ------------------------------------------------------------ times
+# Each test's guest time (busy: the vCPUs ran), and what it would take on
+# an idle core ("alone"): its idle seconds plus its busy seconds times its
+# boot's QEMU CPU / busy seconds (a loaded host stretches the busy part,
+# not the idle one; QEMU's CPU seconds do not depend on the load).  Longest
+# first, then each boot's wall and QEMU CPU time.  The "alone" times are
+# merged into $times_file for the next --shard cut, so that a run on a
+# loaded machine does not skew it.
+for b in "${boots[@]}"; do
+	read -r n _ c bb <<<"$b"
+	busy=$bb
+	for t in "${!bootof[@]}"; do
+		[ "${bootof[$t]}" = "$n" ] || continue
+		read -r _ tb <<<"${ttime[$t]}"
+		busy=$(awk -v a="$busy" -v b="$tb" 'BEGIN { print a + b }')
+	done
+	for t in "${!bootof[@]}"; do
+		[ "${bootof[$t]}" = "$n" ] || continue
+		ttime[$t]=$(awk -v c="$c" -v busy="$busy" -v tt="${ttime[$t]}" 'BEGIN {
+			split(tt, x, " "); f = busy > 0 ? c / busy : 1; if (f > 1) f = 1
+			printf "%.1f %s %s", x[1] - x[2] + x[2] * f, x[1], x[2] }')
+	done
+done
+if [ ${#ttime[@]} -gt 0 ]; then
+	echo "# time per test on $series (s; alone = on an idle core, guest = as it ran, busy = vCPUs not idle), longest first:"
+	echo "#     alone   guest    busy"
+	for t in "${!ttime[@]}"; do echo "$t ${ttime[$t]}"; done | sort -k2,2nr -k1,1 |
+		awk '{ printf "#   %7.1f %7.1f %7.1f  %s\n", $2, $3, $4, $1; a += $2; g += $3; b += $4 }
+		     END { printf "#   %7.1f %7.1f %7.1f  total of %d tests\n", a, g, b, NR }'
+	if [ -z "$icount" ]; then
+		mkdir -p "$cache/timings"
+		(
+			flock 7
+			{
+				for t in "${!ttime[@]}"; do echo "$t ${ttime[$t]}"; done
+				if [ -s "$times_file" ]; then cat "$times_file"; fi
+			} | awk '!seen[$1]++' | sort >"$times_file.tmp"
+			mv "$times_file.tmp" "$times_file"
+		) 7>"$times_file.lock"
+	fi
+fi
+for b in "${boots[@]}"; do
+	read -r n w c bb <<<"$b"
+	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy before the first test)"
+done
+
 [ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
 results_summary
