@@ -22,6 +22,10 @@
 #   --kver 6.12-debug  the debug kernel of scripts/debug-kernel.sh (KASAN,
 #                 lockdep, UBSAN, ...; its built-in KUnit suites are
 #                 skipped with kunit.enable=0); tests see series 6.12
+#   --kver S-hand a kernel of series S built by hand, described by
+#                 ~/.cache/dmem-backport/kernel-S-hand.env (KVER, ROOT, KDIR,
+#                 VMLINUZ, as fetch-kernel.sh writes); tests see series S and
+#                 run if their "# kernels:" header names S or every CI series
 #   --shard K/N   run only the K-th of N parts of the selection (scripts/check.sh
 #                 runs the debug suite as two parts, one after each stock
 #                 suite, so that both cores stay busy to the end).  The
@@ -100,11 +104,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 gseries=${series%-debug}	# what the tests and their headers see
+hand=
+[ "${series%-hand}" = "$series" ] || { gseries=${series%-hand}; hand=$cache/kernel-$series.env; }
 # the series with a CI test kernel (kernels.tsv), plus 6.12's debug kernel
-[ "$series" = 6.12-debug ] || "$repo/scripts/kernels.sh" has-ci "$series" ||
+[ "$series" = 6.12-debug ] || [ -s "$hand" ] || "$repo/scripts/kernels.sh" has-ci "$series" ||
 	{ echo "usage: $0 --kver $("$repo/scripts/kernels.sh" ci | paste -sd"|")|6.12-debug [--test NAME ...|--all]" >&2; exit 2; }
 kopts="" tscale=1
-if [ "$series" != "$gseries" ]; then
+if [ "$series" = "$gseries-debug" ]; then
 	kopts=" kunit.enable=0"	# no built-in KUnit run
 	tscale=${DEBUG_TIMEOUT_SCALE:-3}
 fi
@@ -118,7 +124,7 @@ for_series() {
 	k=$(header "$1" kernels)
 	[ -z "$k" ] && return 0
 	for s in $k; do [ "$s" = "$gseries" ] && return 0; done
-	return 1
+	[ -n "$hand" ] && [ "$k" = "$("$repo/scripts/kernels.sh" ci | paste -sd' ')" ]
 }
 
 # ------------------------------------------------------------ selection
@@ -171,7 +177,9 @@ if [ -n "$shard" ]; then
 fi
 
 # ------------------------------------------------------------ kernel
-if [ "$series" = "$gseries" ]; then
+if [ -n "$hand" ]; then
+	envfile=$hand
+elif [ "$series" = "$gseries" ]; then
 	envfile=$("$repo/scripts/fetch-kernel.sh" "$series")
 else
 	envfile=$("$repo/scripts/debug-kernel.sh" "$gseries")
