@@ -264,7 +264,17 @@ static bool dmem_level_uncharge(struct dmem_pool *pool, u64 size)
  */
 static void dmem_level_uncharge_release(struct dmem_pool *pool, u64 size)
 {
-	if (dmem_level_uncharge(pool, size) && READ_ONCE(pool->dead))
+	if (!dmem_level_uncharge(pool, size) || !READ_ONCE(pool->dead))
+		return;
+	/*
+	 * Usage was zero when we subtracted, but a charge may have come in
+	 * since and succeeded before "dead" was set (it read the flag before
+	 * we did).  Drop the list reference only if usage is still zero now
+	 * that we have seen "dead"; otherwise that charge's own last uncharge
+	 * drops it.  Pairs with the fully ordered add of the charge paths.
+	 */
+	smp_mb();
+	if (!atomic64_read(&pool->usage))
 		dmem_pool_drop_list_ref(pool);
 }
 
@@ -337,7 +347,15 @@ void dmem_pool_uncharge(struct dmem_pool *pool, u64 size)
 		return;
 	if (size > DMEM_COUNTER_MAX)
 		size = DMEM_COUNTER_MAX;
+	/*
+	 * The caller holds no pool reference (only its usage kept the pool):
+	 * once our subtraction is in, a racing uncharge or unlink may drop
+	 * the dead pool's last reference while we still update its
+	 * protection and high state.  Pools are freed with kfree_rcu().
+	 */
+	rcu_read_lock();
 	dmem_uncharge_levels(pool, NULL, size);
+	rcu_read_unlock();
 }
 
 void dmem_pool_set_min(struct dmem_pool *pool, u64 val)

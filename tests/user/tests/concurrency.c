@@ -347,10 +347,67 @@ static void test_concurrent_offline(void)
 	}
 }
 
+/*
+ * As the glue does: the charge keeps no pool reference (dmem_charge_keep()
+ * drops it; the glue pins only the cgroup), so the last uncharge of a dead
+ * pool may race with the unlinker dropping the pool's list reference.  The
+ * uncharge must not touch the pool after that (ASan sees it: the port
+ * frees at once when no RCU reader is inside).
+ */
+struct ru_arg {
+	struct dmem_cg *cg;	/* referenced by the test */
+	struct dmem_region *region;
+};
+
+static void *ru_worker(void *arg)
+{
+	struct ru_arg *a = arg;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		struct dmem_pool *pool = dmem_pool_get(a->cg, a->region);
+		int ret;
+
+		if (IS_ERR_OR_NULL(pool))
+			break;
+		ret = dmem_pool_try_charge(pool, 4096, NULL);
+		dmem_pool_put(pool);	/* as dmem_charge_keep(): usage keeps it */
+		if (ret)
+			break;
+		dmem_pool_uncharge(pool, 4096);
+	}
+	return NULL;
+}
+
+static void test_concurrent_offline_unreferenced_uncharge(void)
+{
+	int round, i;
+
+	for (round = 0; round < 300; round++) {
+		struct dmem_region *r = dmem_region_register("ru", 1ULL << 30, NULL);
+		struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+		struct ru_arg arg = { .cg = a, .region = r };
+		pthread_t tid[4];
+
+		dmem_cg_get(a);
+		for (i = 0; i < 4; i++)
+			pthread_create(&tid[i], NULL, ru_worker, &arg);
+		usleep(20 + 7 * (round % 30));
+		del_cg(a);
+		for (i = 0; i < 4; i++)
+			pthread_join(tid[i], NULL);
+		dmem_cg_put(a);
+		dmem_region_unregister(r);
+		del_cg(root);
+	}
+}
+
 static const struct harness_test concurrency_tests[] = {
 	{ "concurrent_charge_uncharge_invariants",
 	  test_concurrent_charge_uncharge },
 	{ "concurrent_lazy_pool_creation", test_concurrent_pool_creation },
 	{ "concurrent_unregister_with_charges", test_concurrent_unregister },
 	{ "concurrent_offline_with_charges", test_concurrent_offline },
+	{ "concurrent_offline_unreferenced_uncharge",
+	  test_concurrent_offline_unreferenced_uncharge },
 };
