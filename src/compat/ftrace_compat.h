@@ -2,15 +2,27 @@
 /*
  * dmem-backport: ftrace differences between the supported kernels.
  *
- * Only src/compat/ knows about kernel versions.  Facts (x86_64):
- *  - 6.1 names the IP setter ftrace_instruction_pointer_set(); 6.6 renamed
- *    it ftrace_regs_set_instruction_pointer().
- *  - From 6.12.75 (and 6.13) struct ftrace_regs is opaque; its pt_regs are
- *    reached with arch_ftrace_regs().
- *  - On every one of them an ftrace_ops with FTRACE_OPS_FL_SAVE_REGS gets a
- *    full pt_regs from ftrace_get_regs(), and the trampoline
- *    (ftrace_regs_caller) returns to regs->ip.  We therefore set regs->ip,
- *    which needs no version test at all.
+ * Only src/compat/ knows about kernel versions.  Facts (x86_64), checked in
+ * the ftrace_64.S, ftrace.h and kernel/livepatch/patch.c of Debian 6.1
+ * (6.1.192) and 6.12 (6.12.117):
+ *  - Every supported kernel has CONFIG_DYNAMIC_FTRACE_WITH_ARGS (x86 since
+ *    5.11).  An ftrace_ops without FTRACE_OPS_FL_SAVE_REGS is then called
+ *    from ftrace_caller, which saves the argument registers, the frame
+ *    pointer, the stack pointer and the traced call's IP in a struct
+ *    ftrace_regs (a pt_regs of which only those are valid, cs = 0), and
+ *    after the handlers reloads the IP from there ("Handlers can change
+ *    the RIP", in both 6.1 and 6.12).  This is how livepatch redirects on
+ *    x86 since 5.11: FTRACE_OPS_FL_IPMODIFY without SAVE_REGS, the IP set
+ *    with ftrace_instruction_pointer_set() (6.1; renamed
+ *    ftrace_regs_set_instruction_pointer() in 6.6), which only writes
+ *    regs.ip.  ftrace_regs_caller (SAVE_REGS) saves and restores every
+ *    register and the flags on top of that: we do not need them.
+ *  - ftrace_get_regs() returns NULL for such a handler (cs = 0): the
+ *    partial pt_regs are reached directly, see dmem_ftrace_regs().
+ *  - Up to 6.12.74 (6.1, 6.6, 6.8, 6.11) struct ftrace_regs is
+ *    { struct pt_regs regs; }; from 6.13 (backported to 6.12.75) it is
+ *    opaque and arch_ftrace_regs() (a macro of linux/ftrace_regs.h) reaches
+ *    the same pt_regs.
  *  - With CONFIG_X86_KERNEL_IBT (Debian 6.12) functions start with ENDBR64
  *    (or, once sealed, its 4-byte poison) and the ftrace site follows it;
  *    a kprobe on the symbol reports the address past the ENDBR.  Without
@@ -22,6 +34,11 @@
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <linux/version.h>
+
+/* the redirection needs ftrace_caller's ftrace_regs (see above) */
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#error "dmem-backport needs CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS (x86_64, 5.11+)"
+#endif
 
 /*
  * FTRACE_OPS_FL_RECURSION exists since 5.11 (all supported kernels): the
@@ -42,36 +59,54 @@
  * livepatch of that function then fails with -EBUSY.  Observing handlers
  * do without it.
  */
-#define DMEM_FTRACE_OBSERVE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | \
-					 FTRACE_OPS_FL_RECURSION | \
+#define DMEM_FTRACE_OBSERVE_FLAGS	(FTRACE_OPS_FL_RECURSION | \
 					 FTRACE_OPS_FL_PERMANENT)
 #define DMEM_FTRACE_REDIRECT_FLAGS	(DMEM_FTRACE_OBSERVE_FLAGS | \
 					 FTRACE_OPS_FL_IPMODIFY)
 
 /**
- * dmem_ftrace_set_ip() - make the ftrace trampoline return to @ip.
- * @fregs: the handler's ftrace_regs (ops registered with SAVE_REGS).
- * @ip: where the traced call continues.
+ * dmem_ftrace_regs() - the registers saved at the traced call's entry.
+ * @fregs: the handler's ftrace_regs (ops registered without SAVE_REGS)
  *
- * Return: false if no pt_regs are available (then nothing changes).
+ * Valid members: the argument registers (read them with dmem_ftrace_arg()),
+ * ip, sp and bp; the others are not saved.  Writing ip redirects the call
+ * (see dmem_ftrace_set_ip()).
+ *
+ * Return: the partial pt_regs inside @fregs.
  */
-static __always_inline bool dmem_ftrace_set_ip(struct ftrace_regs *fregs,
+static __always_inline struct pt_regs *dmem_ftrace_regs(struct ftrace_regs *fregs)
+{
+#ifdef arch_ftrace_regs
+	/* 6.13, backported to 6.12.75: struct ftrace_regs is opaque */
+	return &arch_ftrace_regs(fregs)->regs;
+#else
+	/* up to 6.12.74: struct ftrace_regs { struct pt_regs regs; } */
+	return &fregs->regs;
+#endif
+}
+
+/**
+ * dmem_ftrace_set_ip() - make the ftrace trampoline return to @ip.
+ * @fregs: the handler's ftrace_regs
+ * @ip: where the traced call continues
+ *
+ * What ftrace_instruction_pointer_set() (6.1) and
+ * ftrace_regs_set_instruction_pointer() (6.6+) do on x86.  Only for an ops
+ * registered with FTRACE_OPS_FL_IPMODIFY.
+ */
+static __always_inline void dmem_ftrace_set_ip(struct ftrace_regs *fregs,
 					       unsigned long ip)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (!regs)
-		return false;
-	instruction_pointer_set(regs, ip);
-	return true;
+	instruction_pointer_set(dmem_ftrace_regs(fregs), ip);
 }
 
 /**
  * dmem_ftrace_arg() - argument @n (from 0) of a traced call, at entry.
- * @regs: the handler's pt_regs (ftrace_get_regs(), ops with SAVE_REGS)
+ * @regs: the handler's registers (dmem_ftrace_regs())
  * @n: argument number; only register arguments (n < 6 on x86_64)
  *
- * regs_get_kernel_argument() exists on x86 on every supported kernel.
+ * regs_get_kernel_argument() exists on x86 on every supported kernel and
+ * reads only the argument registers, which ftrace_caller saves.
  *
  * Return: the argument's register value.
  */

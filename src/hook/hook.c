@@ -21,8 +21,8 @@
 static DECLARE_WAIT_QUEUE_HEAD(dmem_hook_waitq);
 
 /* Our module's core text: calls made from there are never redirected. */
-static unsigned long dmem_text_base;
-static unsigned long dmem_text_size;
+unsigned long dmem_hook_text_base __read_mostly;
+unsigned long dmem_hook_text_size __read_mostly;
 
 /*
  * Only core text calls hooked functions (the module's init function calls
@@ -30,13 +30,7 @@ static unsigned long dmem_text_size;
  */
 static void dmem_hook_find_text(void)
 {
-	dmem_compat_module_text(&dmem_text_base, &dmem_text_size);
-}
-
-/* One compare instead of within_module()'s walk over every section. */
-static __always_inline bool dmem_hook_from_us(unsigned long parent_ip)
-{
-	return parent_ip - dmem_text_base < dmem_text_size;
+	dmem_compat_module_text(&dmem_hook_text_base, &dmem_hook_text_size);
 }
 
 /*
@@ -121,35 +115,9 @@ static unsigned long dmem_ftrace_site(unsigned long addr)
 }
 
 /*
- * Calls of the hooked function go to the replacement (if the entry
- * callback, when there is one, asks for it), except calls made by this
- * module itself (they want the original).
- */
-static void notrace dmem_hook_redirect(unsigned long ip,
-				       unsigned long parent_ip,
-				       struct ftrace_ops *op,
-				       struct ftrace_regs *fregs)
-{
-	struct dmem_hook *hook = container_of(op, struct dmem_hook, ops);
-	struct pt_regs *regs;
-
-	if (dmem_hook_from_us(parent_ip))
-		return;
-	regs = ftrace_get_regs(fregs);
-	if (!regs)
-		return;
-	if (hook->entry && !hook->entry(regs))
-		return;
-	if (!hook->replacement)
-		return;
-	atomic_inc(&hook->inflight);
-	instruction_pointer_set(regs, hook->replacement);
-}
-
-/*
  * Calls of our stub continue in the original's body, just after its ftrace
  * site: as if the original had been called and its fentry call returned.
- * The original's own ftrace site (and so dmem_hook_redirect) is skipped.
+ * The original's own ftrace site (and so the hook's handler) is skipped.
  */
 static void notrace dmem_hook_call_orig(unsigned long ip,
 					unsigned long parent_ip,
@@ -221,8 +189,8 @@ static void dmem_hook_unregister_ops(struct ftrace_ops *ops)
  */
 static int dmem_hook_prepare(struct dmem_hook *hook)
 {
-	if (!hook->name ||
-	    (!hook->replacement && !hook->entry && !hook->orig_stub)) {
+	if (!hook->name || (!hook->handler && !hook->orig_stub) ||
+	    (hook->ipmodify && !hook->handler)) {
 		pr_err("hook %s: incomplete description\n",
 		       hook->name ?: "(null)");
 		return -EINVAL;
@@ -286,10 +254,10 @@ int dmem_hook_install(struct dmem_hook *hook)
 		hook->stub_registered = true;
 	}
 
-	if (hook->replacement || hook->entry) {
+	if (hook->handler) {
 		err = dmem_hook_register_ops(hook, &hook->ops,
-					     dmem_hook_redirect, hook->target,
-					     hook->replacement != 0,
+					     hook->handler, hook->target,
+					     hook->ipmodify,
 					     "the kernel function");
 		if (err)
 			goto undo_stub;

@@ -13,7 +13,9 @@
  *    sealed and an indirect call into them is fatal;
  *  - a hooked function is redirected into our replacement (same prototype)
  *    by an IPMODIFY ftrace handler that rewrites the saved instruction
- *    pointer: the trampoline reaches the replacement with ``ret``;
+ *    pointer: the trampoline reaches the replacement with ``ret``.  As
+ *    livepatch does on x86, the handlers run without
+ *    FTRACE_OPS_FL_SAVE_REGS (src/compat/ftrace_compat.h);
  *  - the original is called through a stub of our own (same prototype)
  *    whose ftrace site is redirected to the original's body just past its
  *    own ftrace site, again with ``ret`` (this is how livepatch reaches
@@ -25,9 +27,10 @@
  *
  * Declaring a hook (one line; see DMEM_HOOK_DEFINE() and the variants
  * below): the macro emits the stub that runs the original, the struct
- * dmem_hook record and an exit-guarded wrapper around the replacement
- * body, so that a body can return from anywhere without leaving a caller
- * counted inside the hook (which would make unload wait forever)::
+ * dmem_hook record, the hook's ftrace handler and an exit-guarded wrapper
+ * around the replacement body, so that a body can return from anywhere
+ * without leaving a caller counted inside the hook (which would make
+ * unload wait forever)::
  *
  *	DMEM_HOOK_DEFINE_ORIG(foo, "mod:foo", NULL, int, -EOPNOTSUPP,
  *			      (bar, a), struct bar *bar, int a);
@@ -54,6 +57,8 @@
 #include <linux/ftrace.h>
 #include <linux/module.h>
 
+#include "compat/ftrace_compat.h"
+
 /*
  * DMEM_HOOK_STUB - attributes of a stub that is redirected into an original.
  *
@@ -73,8 +78,9 @@ struct pt_regs;
 
 /**
  * typedef dmem_hook_entry_t - runs at every entry of a hooked function.
- * @regs: the traced call's registers at the function entry (read the
- *	arguments with dmem_ftrace_arg()).
+ * @regs: the traced call's registers at the function entry, as ftrace
+ *	saved them without FTRACE_OPS_FL_SAVE_REGS: only the argument
+ *	registers (read them with dmem_ftrace_arg()), ip, sp and bp.
  *
  * Runs inside the ftrace handler: preemption is disabled, it must not
  * sleep, and it is not counted in @inflight (the ftrace unregistration
@@ -90,17 +96,18 @@ typedef bool (*dmem_hook_entry_t)(struct pt_regs *regs);
  * @name: symbol of the kernel function ("func", or "module:func" for a
  *	function in a module; the lookup also finds module symbols without
  *	the prefix, the prefix makes it unambiguous).
- * @replacement: address of our replacement function (same prototype), or 0
- *	when calls of @name are not redirected (only the original is called,
- *	through @orig_stub).  Set by DMEM_HOOK_DEFINE*().
  * @orig_stub: address of our DMEM_HOOK_STUB function (same prototype) that
  *	is made to run @name's body, or 0 if the original is never called.
- * @entry: optional (the @filter of DMEM_HOOK_DEFINE*()).  Decides, per call, whether the
- *	call is redirected into @replacement (without @entry: always); with
- *	@replacement 0 it only observes the call (the cheapest hook: one
- *	ftrace handler run, no redirection, and no FTRACE_OPS_FL_IPMODIFY:
- *	a livepatch of @name still works).  Calls made by this module are
- *	never passed to it.
+ * @handler: the ftrace handler of @name's site, or NULL when calls of
+ *	@name are neither redirected nor observed (only the original is
+ *	called, through @orig_stub).  Generated for each hook by
+ *	DMEM_HOOK_DEFINE*(): dmem_hook_handle() with the hook's filter and
+ *	replacement as compile-time constants.  Calls made by this module
+ *	are never passed to the filter.
+ * @ipmodify: @handler redirects calls (into the replacement): its ftrace
+ *	ops claims FTRACE_OPS_FL_IPMODIFY.  A hook that only observes does
+ *	not (the cheapest hook: one ftrace handler run, no redirection, and
+ *	a livepatch of @name still works).
  * @optional: if true, a missing symbol makes dmem_hook_install() return
  *	-ENOENT without printing an error (the caller decides).
  *
@@ -109,17 +116,17 @@ typedef bool (*dmem_hook_entry_t)(struct pt_regs *regs);
  */
 struct dmem_hook {
 	const char *name;
-	unsigned long replacement;
 	unsigned long orig_stub;
-	dmem_hook_entry_t entry;
+	ftrace_func_t handler;
+	bool ipmodify;
 	bool optional;
 
 	/* private: */
 	unsigned long target;		/* ftrace site of @name */
 	unsigned long stub_site;	/* ftrace site of @orig_stub */
-	struct ftrace_ops ops;		/* @name -> @replacement */
+	struct ftrace_ops ops;		/* @name -> @handler */
 	struct ftrace_ops stub_ops;	/* @orig_stub -> body of @name */
-	atomic_t inflight;		/* callers inside @replacement */
+	atomic_t inflight;		/* callers inside the replacement */
 	bool removing;			/* dmem_hook_remove() waits */
 	bool installed;
 	bool ops_registered;
@@ -147,6 +154,82 @@ struct dmem_hook {
  * (dmem_hook_exit()), so the body can return from anywhere.
  */
 
+/* Our module's core text (set by dmem_hooks_init()): see dmem_hook_handle(). */
+extern unsigned long dmem_hook_text_base;
+extern unsigned long dmem_hook_text_size;
+
+/**
+ * dmem_hook_handle() - the body of every hook's ftrace handler.
+ * @hook: the hook
+ * @parent_ip: the traced call's return address
+ * @fregs: the traced call's registers
+ * @entry: the hook's filter, a compile-time constant (NULL: every call)
+ * @replacement: the replacement, a compile-time constant (0: observe)
+ *
+ * Calls of the hooked function go to @replacement (if @entry, when there
+ * is one, asks for it), except calls made by this module itself (they
+ * want the original).  Inlined into the handler that DMEM_HOOK_DEFINE*()
+ * generates for each hook, so that @entry is called directly (usually
+ * inlined too) instead of through a pointer: this runs at every call of
+ * the hooked function.  Runs with preemption disabled
+ * (FTRACE_OPS_FL_RECURSION).
+ */
+static __always_inline void dmem_hook_handle(struct dmem_hook *hook,
+					     unsigned long parent_ip,
+					     struct ftrace_regs *fregs,
+					     dmem_hook_entry_t entry,
+					     unsigned long replacement)
+{
+	/* one compare instead of within_module()'s walk over the sections */
+	if (parent_ip - dmem_hook_text_base < dmem_hook_text_size)
+		return;
+	if (entry && !entry(dmem_ftrace_regs(fregs)))
+		return;
+	if (!replacement)
+		return;
+	atomic_inc(&hook->inflight);
+	dmem_ftrace_set_ip(fregs, replacement);
+}
+
+/*
+ * Internal parts of the DMEM_HOOK_DEFINE*() macros below (not for direct
+ * use).  __DMEM_HOOK_RECORD(): the struct dmem_hook record of a hook with
+ * a handler, and the handler (@repl: the replacement or 0; @redirects:
+ * true if there is one).  __DMEM_HOOK_WRAP(): the record of a hook that
+ * replaces a function returning @type, and its generated replacement,
+ * which runs the body dmem_<id>() and then leaves the hook; @stub is
+ * orig_<id> or 0.
+ */
+#define __DMEM_HOOK_RECORD(id, sym, filter, repl, redirects, stub) \
+	extern struct dmem_hook dmem_hook_##id;				\
+	static void notrace						\
+	dmem_hook_##id##_handler(unsigned long ip, unsigned long parent_ip, \
+				 struct ftrace_ops *op,			\
+				 struct ftrace_regs *fregs)		\
+	{								\
+		dmem_hook_handle(&dmem_hook_##id, parent_ip, fregs,	\
+				 filter, (unsigned long)(repl));	\
+	}								\
+	struct dmem_hook dmem_hook_##id = {				\
+		.name = sym,						\
+		.orig_stub = (unsigned long)(stub),			\
+		.handler = dmem_hook_##id##_handler,			\
+		.ipmodify = redirects,					\
+	}
+
+#define __DMEM_HOOK_WRAP(id, sym, filter, stub, type, args, ...)	\
+	extern struct dmem_hook dmem_hook_##id;				\
+	static type dmem_##id(__VA_ARGS__);				\
+	static type dmem_hook_##id##_replacement(__VA_ARGS__)		\
+	{								\
+		type dmem_hook_ret = dmem_##id args;			\
+									\
+		dmem_hook_exit(&dmem_hook_##id);			\
+		return dmem_hook_ret;					\
+	}								\
+	__DMEM_HOOK_RECORD(id, sym, filter,				\
+			   dmem_hook_##id##_replacement, true, stub)
+
 /**
  * DMEM_HOOK_DEFINE() - a hook that replaces a kernel function.
  * @id: see above
@@ -159,20 +242,7 @@ struct dmem_hook {
  * module are never redirected.
  */
 #define DMEM_HOOK_DEFINE(id, sym, filter, type, args, ...)		\
-	extern struct dmem_hook dmem_hook_##id;				\
-	static type dmem_##id(__VA_ARGS__);				\
-	static type dmem_hook_##id##_replacement(__VA_ARGS__)		\
-	{								\
-		type dmem_hook_ret = dmem_##id args;			\
-									\
-		dmem_hook_exit(&dmem_hook_##id);			\
-		return dmem_hook_ret;					\
-	}								\
-	struct dmem_hook dmem_hook_##id = {				\
-		.name = sym,						\
-		.entry = filter,					\
-		.replacement = (unsigned long)dmem_hook_##id##_replacement, \
-	}
+	__DMEM_HOOK_WRAP(id, sym, filter, 0, type, args, __VA_ARGS__)
 
 /**
  * DMEM_HOOK_DEFINE_VOID() - DMEM_HOOK_DEFINE() for a function returning
@@ -190,11 +260,8 @@ struct dmem_hook {
 		dmem_##id args;						\
 		dmem_hook_exit(&dmem_hook_##id);			\
 	}								\
-	struct dmem_hook dmem_hook_##id = {				\
-		.name = sym,						\
-		.entry = filter,					\
-		.replacement = (unsigned long)dmem_hook_##id##_replacement, \
-	}
+	__DMEM_HOOK_RECORD(id, sym, filter,				\
+			   dmem_hook_##id##_replacement, true, 0)
 
 /**
  * DMEM_HOOK_DEFINE_ORIG() - DMEM_HOOK_DEFINE() for a function that is not
@@ -212,20 +279,8 @@ struct dmem_hook {
 	{								\
 		return fail;						\
 	}								\
-	static type dmem_##id(__VA_ARGS__);				\
-	static type dmem_hook_##id##_replacement(__VA_ARGS__)		\
-	{								\
-		type dmem_hook_ret = dmem_##id args;			\
-									\
-		dmem_hook_exit(&dmem_hook_##id);			\
-		return dmem_hook_ret;					\
-	}								\
-	struct dmem_hook dmem_hook_##id = {				\
-		.name = sym,						\
-		.entry = filter,					\
-		.replacement = (unsigned long)dmem_hook_##id##_replacement, \
-		.orig_stub = (unsigned long)orig_##id,			\
-	}
+	__DMEM_HOOK_WRAP(id, sym, filter, orig_##id, type, args,	\
+			 __VA_ARGS__)
 
 /**
  * DMEM_HOOK_DEFINE_STUB() - a way to call a kernel function that is not
@@ -255,11 +310,7 @@ struct dmem_hook {
  * @filter: run at every call; must return false
  */
 #define DMEM_HOOK_DEFINE_OBSERVER(id, sym, filter)			\
-	extern struct dmem_hook dmem_hook_##id;				\
-	struct dmem_hook dmem_hook_##id = {				\
-		.name = sym,						\
-		.entry = filter,					\
-	}
+	__DMEM_HOOK_RECORD(id, sym, filter, 0, false, 0)
 
 /**
  * dmem_hook_lookup() - address of a kernel symbol.
@@ -275,14 +326,15 @@ unsigned long dmem_hook_lookup(const char *name);
 
 /**
  * dmem_hook_install() - look up and install one hook.
- * @hook: the hook; @hook->name and at least one of @hook->replacement,
- *	@hook->entry and @hook->orig_stub must be set.
+ * @hook: the hook; @hook->name and at least one of @hook->handler and
+ *	@hook->orig_stub must be set.
  *
  * After success, calls of @hook->name that do not come from this module
- * run @hook->replacement instead, and calls of @hook->orig_stub run the
- * original.  On failure prints one pr_err naming the missing piece (unless
- * @hook->optional and the symbol is absent), undoes everything and returns
- * a negative errno.  May sleep.
+ * pass through @hook->handler (which may redirect them into the hook's
+ * replacement), and calls of @hook->orig_stub run the original.  On
+ * failure prints one pr_err naming the missing piece (unless
+ * @hook->optional and the symbol is absent), undoes everything and
+ * returns a negative errno.  May sleep.
  *
  * Return: 0 or a negative errno.
  */
