@@ -435,7 +435,7 @@ if [ ${#ttime[@]} -gt 0 ]; then
 fi
 for b in "${boots[@]}"; do
 	read -r n w c bb <<<"$b"
-	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy before the first test)"
+	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy outside the tests: boot, kmemleak scan)"
 done
 
 [ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
