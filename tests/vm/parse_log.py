@@ -11,7 +11,8 @@ followed (for failures) by `# ` diagnostic lines, and for each test that ended
     @T <test> <guest seconds> <busy vCPU seconds>
 (from the t=UP/IDLE fields of its markers; busy = CPUs * elapsed - idle,
 the part of the guest time the vCPUs ran, i.e. host CPU under TCG), and
-once per boot `@B <busy vCPU seconds before the first test>`.
+once per boot `@B <busy vCPU seconds outside the tests>` (before the
+first test and in the kmemleak scan after the last).
 Writes each test's part of the log to SEGDIR/<test>.log.  The last line
 printed is
     @@ <not-started tests...>
@@ -54,8 +55,15 @@ def main():
     if begins:
         t = TIME.search(lines[begins[0][0]])
         if t:
-            # the boot's own busy seconds, before the first test
-            print("@B %.1f" % max(0.0, cpus * float(t.group(1)) - float(t.group(2))))
+            # the boot's own busy seconds: before the first test, and in
+            # the kmemleak scan after the last one
+            busy = cpus * float(t.group(1)) - float(t.group(2))
+            scan = [TIME.search(l) for l in lines
+                    if MARK + " LEAKSCAN" in l and TIME.search(l)]
+            if len(scan) >= 2:
+                busy += cpus * (float(scan[-1].group(1)) - float(scan[0].group(1))) \
+                    - (float(scan[-1].group(2)) - float(scan[0].group(2)))
+            print("@B %.1f" % max(0.0, busy))
     alldone = [i for i, l in enumerate(lines)
                if MARK + " ALLDONE" in l or MARK + " LEAKSCAN" in l]
     end_of = alldone[0] if alldone else len(lines)

@@ -420,7 +420,8 @@ for b in "${boots[@]}"; do
 		[ "${bootof[$t]}" = "$n" ] || continue
 		ttime[$t]=$(awk -v c="$c" -v busy="$busy" -v tt="${ttime[$t]}" 'BEGIN {
 			split(tt, x, " "); f = busy > 0 ? c / busy : 1; if (f > 1) f = 1
-			printf "%.1f %s %s", x[1] - x[2] + x[2] * f, x[1], x[2] }')
+			idle = x[1] - x[2]; if (idle < 0) idle = 0	# busy: summed over vCPUs
+			printf "%.1f %s %s", idle + x[2] * f, x[1], x[2] }')
 	done
 done
 if [ ${#ttime[@]} -gt 0 ]; then
@@ -443,7 +444,7 @@ if [ ${#ttime[@]} -gt 0 ]; then
 fi
 for b in "${boots[@]}"; do
 	read -r n w c bb <<<"$b"
-	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy before the first test)"
+	echo "# boot $n: $w s wall, $c s QEMU CPU ($bb s busy outside the tests: boot, kmemleak scan)"
 done
 
 [ "$RESULTS_FAILED" -eq 0 ] || log "serial logs: $logs"
