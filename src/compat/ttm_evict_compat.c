@@ -78,9 +78,10 @@ DMEM_HOOK_DEFINE_STUB(ttm_bo_evict, "ttm:ttm_bo_evict", int, -EBUSY,
  *
  * As TTM's own eviction callback (ttm_bo_evict_cb()): pinned buffers stay,
  * only buffers charged inside the subtree being reclaimed are candidates
- * (dmem_ttm_reclaim_admits(): the driver's eviction_valuable(), called
- * from here, is not redirected into our replacement), the driver's
- * eviction_valuable() has its say, then ttm_bo_evict() moves the buffer to
+ * (dmem_ttm_reclaim_admits(), asked last as it counts the eviction in
+ * dmem.events: the driver's eviction_valuable(), called from here, is not
+ * redirected into our replacement), the driver's eviction_valuable() has
+ * its say first, then ttm_bo_evict() moves the buffer to
  * the driver's eviction placement, contents kept.  Buffers already
  * deleted are left to TTM's delayed destruction; a pending signal ends
  * the walk.
@@ -96,8 +97,9 @@ static s64 ttm_compat_reclaim_bo(struct ttm_lru_walk *walk,
 
 	if (signal_pending(current))
 		return -EINTR;
-	if (bo->pin_count || bo->deleted || !dmem_ttm_reclaim_admits(bo) ||
-	    !bo->bdev->funcs->eviction_valuable(bo, &place))
+	if (bo->pin_count || bo->deleted ||
+	    !bo->bdev->funcs->eviction_valuable(bo, &place) ||
+	    !dmem_ttm_reclaim_admits(bo))
 		return 0;
 	ret = orig_ttm_bo_evict(bo, walk->ctx);
 	if (ret)

@@ -95,6 +95,10 @@ bool dmem_ttm_reclaim_admits(struct ttm_buffer_object *bo)
 	if (test && dmem_pool_region(test) == dmem_pool_region(ctx->limit_pool))
 		ok = dmem_may_evict(ctx->limit_pool, ctx->charge_pool, test,
 				    ctx->ignore_low, &hit_low);
+	/* dmem.events, as our eviction_valuable() replacement counts */
+	if (ok)
+		dmem_pool_count_eviction(ctx->limit_pool, ctx->charge_pool,
+					 test, ctx->ignore_low, bo->base.size);
 	dmem_ttm_track_unlock();
 	if (hit_low)
 		ctx->hit_low = true;
