@@ -200,9 +200,13 @@ if [ $fresh = 1 ]; then
 	echo "$wall" >"$tdir/debug-kernel.cold-wall"
 	echo "$cpu" >"$tdir/debug-kernel.cold-cpu"
 	log "cold build recorded as $((wall < idle ? wall : idle)) s (wall $wall s, CPU $cpu s / $jobs jobs x 1.1 = $idle s)"
-elif [ ! -s "$tdir/debug-kernel.cold" ] && [ -s "$tdir/debug-kernel-$series.cold" ]; then
-	# measured before the file had its current name
-	cp "$tdir/debug-kernel-$series.cold" "$tdir/debug-kernel.cold"
+else
+	# measured before the files had their current names: the CPU seconds
+	# too, or check.sh cannot correct a wall time inflated by load
+	for x in cold cold-cpu; do
+		[ -s "$tdir/debug-kernel.$x" ] || [ ! -s "$tdir/debug-kernel-$series.$x" ] ||
+			cp "$tdir/debug-kernel-$series.$x" "$tdir/debug-kernel.$x"
+	done
 fi
 secs=$((end - t0))
 if [ -n "${DMEM_CHECK_RUN:-}" ] && [ "$(cat "$tdir/debug-kernel.run" 2>/dev/null)" = "$DMEM_CHECK_RUN" ]; then

@@ -47,8 +47,9 @@ other=$(( $(dmem_read "" current "$R") - $(dmem_read a current "$R") - $(dmem_re
 diag "charged outside the test cgroups: $other"
 check "rmdir a (buffers alive, holder elsewhere)" rmdir "$(cg_path a)"
 a_charge() { echo $(( $(dmem_read "" current "$R") - other - $(dmem_read u current "$R") - $(dmem_read x current "$R") )); }
-# (the driver's own charges in root context move by up to ~2 MiB)
-check_ge "removed a's charge stays" "$(a_charge)" $((15 * MIB))
+# (the driver's own charges in root context move by up to ~2 MiB: 1.19 MiB
+# measured on the debug kernel; a lost charge would show as 0-1 MiB)
+check_ge "removed a's charge stays" "$(a_charge)" $((14 * MIB))
 check "pressure 2" cg_run x qxlbuf alloc -n $NP -s 1M --hold-for 1 -q
 ac=$(a_charge)
 diag "after pressure 2: removed a $ac, u $(dmem_read u current "$R")"
