@@ -37,14 +37,20 @@ void dmem_pool_drop_list_ref(struct dmem_pool *pool)
 
 /*
  * Unlink @pool from both lists onto @dead and mark it dead; dmem_lock held.
- * A temporary reference keeps it until dmem_pool_release_unlinked().
+ * A temporary reference keeps it until dmem_pool_release_unlinked().  It
+ * is taken before "dead" is set: an uncharge that sees "dead" and zero
+ * usage drops the list reference, which may be the last one, so setting
+ * the flag first would leave us taking a reference on a freed pool.  The
+ * barrier pairs with the fully ordered atomic between an uncharge's read
+ * of the flag and its drop.
  */
 void dmem_pool_unlink(struct dmem_pool *pool, struct list_head *dead)
 {
 	list_del_rcu(&pool->cg_node);
 	list_move_tail(&pool->region_node, dead);
-	WRITE_ONCE(pool->dead, true);
 	dmem_pool_get_ref(pool);
+	smp_mb();	/* reference before "dead" */
+	WRITE_ONCE(pool->dead, true);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "port_user.h"
 
 long port_fail_alloc_after;
+void (*port_before_refcount_inc)(refcount_t *r);
 unsigned long port_warnings;
 
 void port_warn(const char *file, int line, const char *cond, bool print)

@@ -208,9 +208,19 @@ static inline void port_refcount_saturate(refcount_t *r, const char *what)
 	__atomic_store_n(&r->refs, REFCOUNT_SATURATED, __ATOMIC_RELAXED);
 	port_warn("refcount_t", 0, what, true);
 }
+/*
+ * Test hook: where another CPU may act.  When set, refcount_inc() calls it
+ * first, so that a test runs another thread's step at exactly that point
+ * of the code under test (a window too narrow for timing to hit).
+ */
+extern void (*port_before_refcount_inc)(refcount_t *r);
 static inline void refcount_inc(refcount_t *r)
 {
-	int old = __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED);
+	int old;
+
+	if (unlikely(port_before_refcount_inc))
+		port_before_refcount_inc(r);
+	old = __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED);
 
 	if (unlikely(!old))
 		port_refcount_saturate(r, "addition on 0; use-after-free");

@@ -402,6 +402,58 @@ static void test_concurrent_offline_unreferenced_uncharge(void)
 	}
 }
 
+/*
+ * The same race, made deterministic: the last uncharge of a pool runs on
+ * "another CPU" while rmdir unlinks the pool, at the moment the unlinker
+ * takes its temporary reference (the port's refcount_inc() hook).  The
+ * unlinker must hold that reference before it marks the pool dead: were
+ * the flag first, this uncharge would see "dead" and zero usage, drop the
+ * list reference (the last one) and free the pool under the unlinker
+ * (refcount "addition on 0", then a use-after-free; ASan kills the child).
+ * Seen in CI as a crash of the test above, about once in 20,000 rounds.
+ */
+static struct dmem_pool *rw_pool;
+static int rw_fired;
+
+static void rw_uncharge_here(refcount_t *r)
+{
+	struct dmem_pool *pool = rw_pool;
+
+	if (!pool || r != &pool->ref)
+		return;
+	rw_pool = NULL;
+	rw_fired = 1;
+	dmem_pool_uncharge(pool, 4096);
+}
+
+static void unlink_window_body(void)
+{
+	struct dmem_region *r = dmem_region_register("rw", 1ULL << 30, NULL);
+	struct dmem_cg *root = new_cg(NULL), *a = new_cg(root);
+	struct dmem_pool *pool = dmem_pool_get(a, r);
+	int rel0 = nreleased();
+
+	CHECK(!IS_ERR_OR_NULL(pool));
+	CHECK_EQ(dmem_pool_try_charge(pool, 4096, NULL), 0);
+	dmem_pool_put(pool);	/* as dmem_charge_keep(): usage keeps it */
+	dmem_cg_get(a);
+	rw_pool = pool;
+	port_before_refcount_inc = rw_uncharge_here;
+	del_cg(a);
+	port_before_refcount_inc = NULL;
+	CHECK_EQ(rw_fired, 1);
+	dmem_cg_put(a);		/* the pool went, then the cgroup */
+	CHECK_EQ(nreleased(), rel0 + 1);
+	dmem_region_unregister(r);
+	del_cg(root);
+	port_rcu_quiesce();
+}
+
+static void test_offline_unlink_window_uncharge(void)
+{
+	run_in_child("uncharge inside the unlink window", unlink_window_body);
+}
+
 static const struct harness_test concurrency_tests[] = {
 	{ "concurrent_charge_uncharge_invariants",
 	  test_concurrent_charge_uncharge },
@@ -410,4 +462,6 @@ static const struct harness_test concurrency_tests[] = {
 	{ "concurrent_offline_with_charges", test_concurrent_offline },
 	{ "concurrent_offline_unreferenced_uncharge",
 	  test_concurrent_offline_unreferenced_uncharge },
+	{ "offline_unlink_window_uncharge",
+	  test_offline_unlink_window_uncharge },
 };
