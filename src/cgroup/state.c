@@ -40,6 +40,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <asm/ibt.h>
 
@@ -119,11 +120,35 @@ bool dmem_has_css(struct cgroup *cgrp)
 	return !parent || dmem_subtree_enabled(parent);
 }
 
+/*
+ * States that went offline since load (read-only parameter).  A removed
+ * cgroup's limits are reset asynchronously (upstream's css_offline runs
+ * from a workqueue too), after rmdir has returned; a test that depends on
+ * the reset waits for this count to move (tests/vm/guest/lib.sh,
+ * wait_offlined).
+ */
+static atomic_long_t dmem_cgstates_offlined = ATOMIC_LONG_INIT(0);
+
+static int dmem_cgstates_offlined_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dmem_cgstates_offlined));
+}
+
+static const struct kernel_param_ops dmem_cgstates_offlined_ops = {
+	.get = dmem_cgstates_offlined_get,
+};
+
+module_param_cb(cgroups_offlined, &dmem_cgstates_offlined_ops, NULL, 0444);
+MODULE_PARM_DESC(cgroups_offlined,
+		 "Cgroup states whose limits were reset at removal since load (read-only)");
+
 /* Reset the limits and unlink the pools of @dc, once. */
 static void dmem_cgstate_offline(struct dmem_cgstate *dc)
 {
-	if (!atomic_xchg(&dc->offlined, 1))
-		dmem_cg_offline(&dc->cg);
+	if (atomic_xchg(&dc->offlined, 1))
+		return;
+	dmem_cg_offline(&dc->cg);
+	atomic_long_inc(&dmem_cgstates_offlined);
 }
 
 static void dmem_cgstate_offline_fn(struct work_struct *work)

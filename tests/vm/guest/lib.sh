@@ -235,6 +235,18 @@ wait_for() {
 # wait_file FILE [SECONDS]: wait until FILE exists (default 30 s).
 wait_file() { wait_for "${2:-30}" test -e "$1"; }
 
+# offlined: how many removed cgroups' limits the module has reset since
+# load (its cgroups_offlined parameter).  A removed cgroup's reset runs
+# asynchronously after rmdir returns, as upstream's css_offline does.
+offlined() { cat /sys/module/dmem_backport/parameters/cgroups_offlined; }
+
+# offlined_past MARK: has the count passed MARK (read anew each call)?
+offlined_past() { [ "$(offlined)" -gt "$1" ]; }
+
+# wait_offlined MARK [SECONDS]: wait until the count has passed MARK (a
+# value of offlined read before the rmdir), default 30 s.
+wait_offlined() { wait_for "${2:-30}" offlined_past "$1"; }
+
 # bg_start CMD...: start CMD in the background; remembered for cleanup_bg.
 # Sets BG_PID.
 bg_start() {

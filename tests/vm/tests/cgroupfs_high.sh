@@ -61,7 +61,9 @@ bg_start cg_exec job/x qxlbuf alloc -n 6 -s 1M --hold --verify --ready /tmp/x.re
 X=$BG_PID
 check "x holds 6 MiB" wait_file /tmp/x.ready 60
 cg_move "" $X
+OFF=$(offlined)
 check "rmdir x (buffers alive, holder elsewhere)" rmdir $C/job/x
+check "x's limits reset (its state went offline)" wait_offlined "$OFF"
 check_eq "x's charge stays in job" "$(dmem_read job current "$R")" $((14 * MIB))
 bg_start cg_exec job/press qxlbuf alloc -n 4 -s 1M --hold --ready /tmp/p.ready -q
 P=$BG_PID

@@ -45,7 +45,9 @@ check "u holds 16 MiB again" wait_file /tmp/u2.ready 30
 # charges outside a, u and x (the driver's own, made in root-cgroup context)
 other=$(( $(dmem_read "" current "$R") - $(dmem_read a current "$R") - $(dmem_read u current "$R") - $(dmem_read x current "$R") ))
 diag "charged outside the test cgroups: $other"
+OFF=$(offlined)
 check "rmdir a (buffers alive, holder elsewhere)" rmdir "$(cg_path a)"
+check "a's limits reset (its state went offline)" wait_offlined "$OFF"
 a_charge() { echo $(( $(dmem_read "" current "$R") - other - $(dmem_read u current "$R") - $(dmem_read x current "$R") )); }
 # (the driver's own charges in root context move by up to ~2 MiB: 1.19 MiB
 # measured on the debug kernel; a lost charge would show as 0-1 MiB)
