@@ -214,6 +214,7 @@ static inline void port_refcount_saturate(refcount_t *r, const char *what)
  * of the code under test (a window too narrow for timing to hit).
  */
 extern void (*port_before_refcount_inc)(refcount_t *r);
+
 static inline void refcount_inc(refcount_t *r)
 {
 	int old;
