@@ -5,10 +5,9 @@
 # Stages: install-deps, downloads (kernels + linux-source, cached), userspace
 # unit tests, fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
 # the differential suite in userspace, KUnit 6.1, KUnit on the 6.12 debug
-# kernel, the whole in-guest suite on 6.1 and 6.12 and the tests listed in
-# tests/vm/debug-tests on the 6.12 debug kernel (three lanes on two
-# cores: see "In-guest" below), packaging test.  The
-# debug kernel's build (cold: ~20 CPU minutes) starts in the background
+# kernel, the whole in-guest suite on 6.1, on 6.12 and on the 6.12 debug
+# kernel (three lanes on two cores: see "In-guest" below), packaging test.
+# The debug kernel's build (cold: ~20 CPU minutes) starts in the background
 # right after the downloads, beside the userspace and KUnit 6.1 stages.
 #
 # Each suite prints `ok N ...`/`not ok N ...` and ends with `N passed, N
@@ -241,10 +240,10 @@ if [ -n "$bg_debug" ]; then
 	tail -n 2 "$logdir/debug-kernel.log" | sed 's/^/debug-kernel| /'
 fi
 # In-guest: the whole suite (every test of tests/vm/tests for the series)
-# on 6.1 and on 6.12, the tests of tests/vm/debug-tests on the 6.12 debug
-# kernel (the whole suite there would not fit the CI budget), with the two
-# other stages
-# that boot one guest (KUnit on the debug kernel, the package test).
+# on 6.1, on 6.12 and on the 6.12 debug kernel (where the heaviest tests
+# take fewer rounds, $KDEBUG in the guest: a bad path shows there on its
+# first pass), with the two other stages that boot one guest (KUnit on the
+# debug kernel, the package test).
 # QEMU/TCG runs a guest on one host thread; three lanes share the two
 # cores of a 2-core machine, so that one guest's idle time (the short
 # stock tests spend ~40% of their time waiting) is another's CPU time:
@@ -276,7 +275,7 @@ want package && base3=$((base3 + $(last_secs package 120)))
 	echo "==== in-guest lanes: expected $base1 s, $base2 s and $base3 s of other stages beside the three parts of the debug suite"
 dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
 dbg="$dbg VM_SHARD_BASE=$base1,$base2,$base3 tests/vm/run.sh --kver 6.12-debug"
-dbg="$dbg --test $(grep -v '^#' tests/vm/debug-tests | xargs) --shard"
+dbg="$dbg --all --shard"
 lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/3" \
 	-- "vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/3" \
 	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" "vm-6.12-debug-3:$dbg 3/3" \
