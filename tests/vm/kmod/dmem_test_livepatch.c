@@ -37,7 +37,8 @@ static void lp_ttm_resource_fini(struct ttm_resource_manager *man,
 	struct ttm_device *bdev = man->bdev;
 
 	spin_lock(&bdev->lru_lock);
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+	/* 6.12: the LRU entry became struct ttm_lru_item (6.11.11: list_head) */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	list_del_init(&res->lru);
 #else
 	list_del_init(&res->lru.link);
