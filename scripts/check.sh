@@ -33,6 +33,7 @@ cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 mkdir -p "$cache/check" "$cache/timings"
 logdir="$cache/check/$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 mkdir -p "$logdir"
+: >"$logdir/failures"
 export FUZZ_TIME=${FUZZ_TIME:-30}
 every=${CHECK_PROGRESS:-30}
 
@@ -106,6 +107,20 @@ run_suite() {
 	echo "$rc $(($(date +%s) - start))" >"$logdir/$name.rc"
 }
 
+# failed_tests NAME: a finished suite's failed tests, each with its first
+# three failed checks, and a stage that failed without a failed test; for
+# the list printed just before the last line (often all of a CI log that
+# is shown).
+failed_tests() {
+	local rc
+	read -r rc _ <"$logdir/$1.rc"
+	awk -v s="$1" -v rc="$rc" '
+		/^not ok / { n = 0; k++; print s "| " $0; next }
+		/^#   not ok / && n < 3 { n++; print s "|   " substr($0, 5) }
+		END { if (rc != 0 && !k) print s "| stage exited " rc }
+	' "$logdir/$1.log" | cut -c1-200
+}
+
 # report NAME: prefix a finished suite's output, add up its counts (from
 # its last `N passed, N failed` line only).
 report() {
@@ -124,6 +139,7 @@ report() {
 		f=1
 	fi
 	RESULTS_PASSED=$((RESULTS_PASSED + p)) RESULTS_FAILED=$((RESULTS_FAILED + f))
+	failed_tests "$name" >>"$logdir/failures"
 	echo "$secs" >"$cache/timings/$name.last"
 	echo "==== $name: $p passed, $f failed in $secs s (log $logdir/$name.log)"
 	note_time "$name" "$secs" "$p passed, $f failed"
@@ -325,5 +341,9 @@ times >"$logdir/times"
 cpu=$(tail -n 1 "$logdir/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
 echo "  this run: $((t_end - t_all)) s wall, $cpu s CPU of its processes ($((cpu / 2)) s on 2 cores); load average $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end"
 echo "  estimated fresh-machine total: $(((t_end - t_all + saved) / 60)) min ($((t_end - t_all + saved)) s = this run + cold work; + apt install/downloads if not yet cached)"
-# the sum over all suites
+# what failed, then the sum over all suites
+if [ -s "$logdir/failures" ]; then
+	echo "  failed ($(wc -l <"$logdir/failures") lines; the whole logs are in $logdir):"
+	head -n 40 "$logdir/failures" | sed 's/^/    /'
+fi
 results_summary
