@@ -12,7 +12,8 @@ the last runs on this kernel (tests/vm/run.sh keeps them in
 for the stock kernel of the series (used, times SCALE, for a test never
 timed on a debug kernel).  A test timed nowhere costs TIMEOUT / 6 x SCALE
 (the headers' timeouts are ~6x the tests' stock times: 180 for the short
-ones, 1200 for init_fault).
+ones, 1200 for init_fault), times what that guess was worth for the
+tests that are timed (when 5 or more are).
 
 estimate: prints the expected seconds of all the tests.
 part K/N: prints the tests of part K (one line, in run order).  The parts
@@ -41,6 +42,23 @@ def load(path):
     return times
 
 
+def calibrate(cost, guess):
+    """Cost the tests timed nowhere: their timeout guess, scaled by what
+    the guesses of the timed tests were worth (sum of their times over sum
+    of their guesses), once 5 or more tests are timed.  Otherwise a suite
+    half timed, half guessed is cut in unequal parts (the guesses run ~2x
+    high)."""
+    timed = [t for t in guess if t in cost]
+    k = 1.0
+    if len(timed) >= 5:
+        g = sum(guess[t] for t in timed)
+        if g > 0:
+            k = sum(cost[t] for t in timed) / g
+    for t in guess:
+        if t not in cost:
+            cost[t] = guess[t] * k
+
+
 def main():
     mode = sys.argv[1]
     args = sys.argv[2:]
@@ -49,7 +67,7 @@ def main():
         part = args.pop(0)
     own, stock = load(args[0]), load(args[1])
     scale = float(args[2])
-    tests, cost = [], {}
+    tests, cost, guess = [], {}, {}
     for line in sys.stdin:
         w = line.split()
         if not w:
@@ -57,12 +75,12 @@ def main():
         name = w[0]
         timeout = float(w[1]) if len(w) > 1 and w[1].isdigit() else 180.0
         tests.append(name)
+        guess[name] = timeout / 6 * scale
         if name in own:
             cost[name] = own[name]
         elif name in stock:
             cost[name] = stock[name] * scale
-        else:
-            cost[name] = timeout / 6 * scale
+    calibrate(cost, guess)
     if mode == "estimate":
         print("%d" % sum(cost.values()))
         return
