@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <drm/drm_gem.h>
@@ -69,6 +70,23 @@ static void dmem_ttm_alloc_failed(struct dmem_ttm_ctx *ctx,
 	dmem_ttm_ctx_set_pools(ctx, pool, limit);
 }
 
+/*
+ * Test facility (root, at load only, like test_create_delay_ms): sleep this
+ * long between a VRAM charge and the kernel's allocator, a window in which
+ * a test moves the task and removes its cgroup
+ * (tests/vm/tests/ttm_alloc_rmdir_race.sh).  At most 60 s per allocation.
+ */
+static unsigned int test_alloc_delay_ms;
+module_param(test_alloc_delay_ms, uint, 0);
+MODULE_PARM_DESC(test_alloc_delay_ms,
+		 "Test facility: sleep N ms (at most 60000) between a VRAM charge and the allocator; 0 = off");
+
+/* Not inlined: the test finds the sleeping task by this name in its stack. */
+static noinline void dmem_ttm_test_alloc_delay(void)
+{
+	msleep(min(test_alloc_delay_ms, 60000U));
+}
+
 /**
  * dmem_ttm_charged_alloc() - charge @dev's region, then allocate.
  * @dev: the device entry of the VRAM manager (referenced by the caller)
@@ -112,6 +130,8 @@ static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
 		return ret;
 	}
 
+	if (unlikely(test_alloc_delay_ms))
+		dmem_ttm_test_alloc_delay();
 	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	if (ret) {
 		enum dmem_alloc_evict evict = DMEM_ALLOC_EVICT_NONE;

@@ -12,6 +12,10 @@
  *     --hold-for T        hold for T seconds (a signal ends it earlier)
  *     --hold-stdin        hold until standard input reaches end of file
  *     --ready FILE        create FILE once everything is allocated
+ *     --start-file FILE   open the device, then wait until FILE exists
+ *                         before the first allocation (a test moves the
+ *                         process into a cgroup meanwhile: its memory was
+ *                         faulted in before, so none is charged there)
  *     --partial           a failed allocation stops allocating but keeps
  *                         (and holds) what was allocated; exit status 3
  *     --verify            before freeing, map every buffer again and check
@@ -59,6 +63,7 @@ struct opts {
 	int hold;		/* 0 none, 1 signal, 2 timed, 3 stdin */
 	double hold_for;
 	const char *ready;
+	const char *start;
 	const char *dev;
 	int partial;
 	int verify;
@@ -314,7 +319,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: qxlbuf alloc [-n COUNT] [-s SIZE] [--hold|--hold-for T|--hold-stdin]\n"
 		"                    [--ready FILE] [--partial] [--verify] [--no-touch]\n"
-		"                    [--surface]\n"
+		"                    [--surface] [--start-file FILE]\n"
 		"                    [-r REPEAT] [-p PAUSE_MS] [-d DEV] [-q]\n"
 		"       qxlbuf open [-d DEV]\n");
 	exit(1);
@@ -329,6 +334,7 @@ int main(int argc, char **argv)
 		{ "hold-for", required_argument, NULL, 'T' },
 		{ "hold-stdin", no_argument, NULL, 'I' },
 		{ "ready", required_argument, NULL, 'R' },
+		{ "start-file", required_argument, NULL, 'W' },
 		{ "partial", no_argument, NULL, 'P' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "no-touch", no_argument, NULL, 'N' },
@@ -367,6 +373,7 @@ int main(int argc, char **argv)
 		case 'T': o.hold = 2; o.hold_for = atof(optarg); break;
 		case 'I': o.hold = 3; break;
 		case 'R': o.ready = optarg; break;
+		case 'W': o.start = optarg; break;
 		case 'P': o.partial = 1; break;
 		case 'V': o.verify = 1; break;
 		case 'N': o.touch = 0; break;
@@ -410,6 +417,8 @@ int main(int argc, char **argv)
 	handles = calloc(o.count ? o.count : 1, sizeof(*handles));
 	if (!handles)
 		return 1;
+	while (o.start && access(o.start, F_OK) && !got_stop)
+		sleep_ms(50);
 	for (r = 0; r < o.repeat && !got_stop; r++) {
 		status = cycle(fd, &o, handles);
 		if (status)
