@@ -26,6 +26,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <drm/drm_device.h>
@@ -91,6 +93,17 @@ static void dmem_ttm_placeholder_fini(void)
 	drm_vma_offset_manager_destroy(&dmem_ttm_placeholder_vma);
 }
 
+/*
+ * Test facility (root, at load only, like test_create_delay_ms): sleep this
+ * long in the load-time walk, before TTM's list is walked, a window in
+ * which a test makes the last TTM device go away
+ * (tests/vm/tests/ttm_walk_last_device_race.sh).  At most 60 s.
+ */
+static unsigned int test_walk_delay_ms;
+module_param(test_walk_delay_ms, uint, 0);
+MODULE_PARM_DESC(test_walk_delay_ms,
+		 "Test facility: sleep N ms (at most 60000) in the load-time TTM device walk; 0 = off");
+
 /* Documented in src/ttm/regions.h. */
 int dmem_ttm_walk_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 			  void *arg)
@@ -107,6 +120,8 @@ int dmem_ttm_walk_devices(void (*fn)(struct ttm_device *bdev, void *arg),
 	if (ret)
 		goto out_placeholder;
 
+	if (unlikely(test_walk_delay_ms))
+		msleep(min(test_walk_delay_ms, 60000U));
 	dmem_ttm_enum_fn = fn;
 	dmem_ttm_enum_arg = arg;
 	WRITE_ONCE(dmem_ttm_enum_task, current);
