@@ -12,7 +12,15 @@
 #ifndef DMEM_LOCKSTAT_H
 #define DMEM_LOCKSTAT_H
 
+#include <linux/moduleparam.h>
 #include <linux/spinlock.h>
+
+/**
+ * dmem_counter_param_ops - a read-only module parameter showing an
+ * atomic_long_t counter, passed as the parameter's argument:
+ * module_param_cb(name, &dmem_counter_param_ops, &counter, 0444).
+ */
+extern const struct kernel_param_ops dmem_counter_param_ops;
 
 /**
  * dmem_lock_contended_inc() - count one contended acquisition.

@@ -40,11 +40,11 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <asm/ibt.h>
 
 #include "cgroup/state.h"
+#include "dmem_lockstat.h"
 #include "compat/ftrace_compat.h"
 #include "hook/hooks.h"
 
@@ -129,16 +129,8 @@ bool dmem_has_css(struct cgroup *cgrp)
  */
 static atomic_long_t dmem_cgstates_offlined = ATOMIC_LONG_INIT(0);
 
-static int dmem_cgstates_offlined_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dmem_cgstates_offlined));
-}
-
-static const struct kernel_param_ops dmem_cgstates_offlined_ops = {
-	.get = dmem_cgstates_offlined_get,
-};
-
-module_param_cb(cgroups_offlined, &dmem_cgstates_offlined_ops, NULL, 0444);
+module_param_cb(cgroups_offlined, &dmem_counter_param_ops,
+		&dmem_cgstates_offlined, 0444);
 MODULE_PARM_DESC(cgroups_offlined,
 		 "Cgroup states whose limits were reset at removal since load (read-only)");
 
