@@ -7,10 +7,11 @@
 # only a's buffers; b and c untouched), and as many 1 MiB buffers stay
 # resident as without it, at the same offsets.  A first unmeasured run
 # evicts the pre-existing buffers so that both measured runs start from
-# the same state.  The fbcon cursor does not blink meanwhile: each blink
-# has qxl draw, with small VRAM buffers that land between the 1 MiB ones
-# at offsets that differ from run to run (61 to 63 of them stayed resident
-# with or without the module, and the test failed on the debug kernel).
+# the same state.  The fbcon cursor must not blink meanwhile (the guest's
+# init stops it; made sure here too): each blink has qxl draw, with small
+# VRAM buffers that land between the 1 MiB ones at offsets that differ
+# from run to run (61 to 63 of them stayed resident with or without the
+# module, and the test failed on the debug kernel).
 # kernels: 6.1 6.12
 # timeout: 300
 . /dmem/lib.sh
