@@ -15,9 +15,9 @@
 #include <linux/moduleparam.h>
 #include <linux/spinlock.h>
 
-/**
- * dmem_counter_param_ops - a read-only module parameter showing an
- * atomic_long_t counter, passed as the parameter's argument:
+/*
+ * dmem_counter_param_ops: the ops of a read-only module parameter showing
+ * an atomic_long_t counter, passed as the parameter's argument:
  * module_param_cb(name, &dmem_counter_param_ops, &counter, 0444).
  */
 extern const struct kernel_param_ops dmem_counter_param_ops;
