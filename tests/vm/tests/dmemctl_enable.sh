@@ -116,7 +116,11 @@ check_eq "+dmem in a/b" "$(wr $C/a/b/cgroup.subtree_control +dmem)" OK
 check_eq "-dmem in a while a/b enables it: EBUSY" "$(wr $C/a/cgroup.subtree_control -dmem)" "Device or resource busy"
 cg_create a/b2
 check_eq "+dmem in a/b2" "$(wr $C/a/b2/cgroup.subtree_control +dmem)" OK
+# the removed child's state goes offline asynchronously after rmdir (as
+# upstream's css_offline); until then its subtree flag still counts
+mark=$(offlined)
 rmdir $C/a/b2
+check "a/b2's state went offline" wait_offlined "$mark"
 check_eq "-dmem in a/b" "$(wr $C/a/b/cgroup.subtree_control -dmem)" OK
 check_eq "-dmem in a once a/b2 is gone and a/b disabled" "$(wr $C/a/cgroup.subtree_control -dmem)" OK
 check_eq "+dmem in a" "$(wr $C/a/cgroup.subtree_control +dmem)" OK
