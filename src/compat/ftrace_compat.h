@@ -41,12 +41,24 @@
 #endif
 
 /*
- * FTRACE_OPS_FL_RECURSION exists since 5.11 (all supported kernels): the
- * trampoline calls our handler through ftrace_ops_assist_func(), with
- * preemption disabled.  (Calling the handler straight from the trampoline
- * was measured to save a little, but the load/unload smoke test then hit
- * unhandled int3 traps at the patched site under QEMU/TCG with 2 vCPUs;
- * not understood, so not done.)
+ * No FTRACE_OPS_FL_RECURSION (the flag exists since 5.11, all supported
+ * kernels): with it, the trampoline calls the handler through
+ * ftrace_ops_assist_func(), a recursion and preemption guard that costs
+ * about as much as the trampoline itself (~50 instructions per call,
+ * measured on 6.12).  Without it, as livepatch registers its handler, the
+ * trampoline of an ops that is alone on its site calls the handler
+ * directly; where several ops share a site, ftrace's list function guards
+ * them all anyway.  Our handlers need no guard: they call no function we
+ * hook (nothing of TTM or of cgroup core's hooked entry points), so they
+ * cannot recurse, touch no per-CPU data and never sleep, so they may run
+ * preemptible.  Their module text and trampolines outlive every caller:
+ * ftrace_shutdown() of a module's (FTRACE_OPS_FL_DYNAMIC) ops waits for
+ * tasks preempted in a trampoline with synchronize_rcu_tasks() (6.1 and
+ * 6.12 alike), and dmem_hook_sync() waits again before unload.  (An
+ * earlier attempt without the flag met unhandled int3 traps at patched
+ * sites; that was QEMU's multi-threaded TCG executing a stale INT3 of
+ * ftrace's text patching, seen with the flag as well, which is why the
+ * test bed runs TCG single-threaded: tests/vm/lib/qemu.sh.)
  *
  * FTRACE_OPS_FL_PERMANENT (since 5.5; checked in Debian 6.1 and 6.12, as
  * livepatch uses it): while such an ops is registered, writing 0 to
@@ -59,8 +71,7 @@
  * livepatch of that function then fails with -EBUSY.  Observing handlers
  * do without it.
  */
-#define DMEM_FTRACE_OBSERVE_FLAGS	(FTRACE_OPS_FL_RECURSION | \
-					 FTRACE_OPS_FL_PERMANENT)
+#define DMEM_FTRACE_OBSERVE_FLAGS	FTRACE_OPS_FL_PERMANENT
 #define DMEM_FTRACE_REDIRECT_FLAGS	(DMEM_FTRACE_OBSERVE_FLAGS | \
 					 FTRACE_OPS_FL_IPMODIFY)
 

@@ -82,9 +82,11 @@ struct pt_regs;
  *	saved them without FTRACE_OPS_FL_SAVE_REGS: only the argument
  *	registers (read them with dmem_ftrace_arg()), ip, sp and bp.
  *
- * Runs inside the ftrace handler: preemption is disabled, it must not
- * sleep, and it is not counted in @inflight (the ftrace unregistration
- * waits for handlers).  Only our own functions are called through it.
+ * Runs inside the ftrace handler, possibly preemptible (no
+ * FTRACE_OPS_FL_RECURSION: src/compat/ftrace_compat.h): it must not
+ * sleep, call a function this module hooks or use per-CPU data, and it is
+ * not counted in @inflight (the ftrace unregistration waits for
+ * handlers).  Only our own functions are called through it.
  *
  * Return: true to run the hook's replacement instead of the function,
  * false to let the function run unchanged.
@@ -171,8 +173,8 @@ extern unsigned long dmem_hook_text_size;
  * want the original).  Inlined into the handler that DMEM_HOOK_DEFINE*()
  * generates for each hook, so that @entry is called directly (usually
  * inlined too) instead of through a pointer: this runs at every call of
- * the hooked function.  Runs with preemption disabled
- * (FTRACE_OPS_FL_RECURSION).
+ * the hooked function.  Called straight from the ftrace trampoline,
+ * possibly preemptible (see dmem_hook_entry_t).
  */
 static __always_inline void dmem_hook_handle(struct dmem_hook *hook,
 					     unsigned long parent_ip,
