@@ -22,14 +22,11 @@
  * @node: entry in the map, keyed by @res
  * @res: the resource
  * @charge: its charge (kept: see dmem_charge_keep())
- * @rcu: frees the record a grace period after it left the map (readers
- *	walk the map under RCU)
  */
 struct dmem_ttm_charge {
 	struct hlist_node node;
 	struct ttm_resource *res;
 	struct dmem_charge charge;
-	struct rcu_head rcu;
 };
 
 /**
@@ -60,8 +57,7 @@ struct dmem_ttm_charge *dmem_ttm_charge_alloc(void);
  * dmem_ttm_charge_free() - free a record that is not tracked (any more).
  * @c: the record.  Any context.
  *
- * The memory goes back an RCU grace period later: a reader of the map
- * may still be looking at a record that was just untracked.
+ * Freed at once: every reader of the map holds the bucket lock.
  */
 void dmem_ttm_charge_free(struct dmem_ttm_charge *c);
 
@@ -89,8 +85,8 @@ void dmem_ttm_untrack_all(void (*release)(struct dmem_ttm_charge *c));
 /**
  * dmem_ttm_track_lock() - start reading the map (dmem_ttm_res_pool_locked()).
  *
- * An RCU read-side section, no lock: the caller must not sleep until
- * dmem_ttm_track_unlock().
+ * An RCU read-side section (each lookup takes its bucket's lock for the
+ * walk only): the caller must not sleep until dmem_ttm_track_unlock().
  */
 void dmem_ttm_track_lock(void);
 
