@@ -17,7 +17,6 @@
 #include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
 
 #include "ttm/context.h"
 #include "dmem_lockstat.h"
@@ -71,8 +70,8 @@ bool dmem_ttm_ctx_enter(struct dmem_ttm_ctx *ctx)
 	struct dmem_ttm_ctx_bucket *b = dmem_ttm_ctx_bucket();
 	bool mine = false;
 
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->task = current;
+	/* member by member: memset() is an out-of-line call here */
+	*ctx = (struct dmem_ttm_ctx){ .task = current };
 	dmem_spin_lock(&b->lock);
 	if (!dmem_ttm_ctx_find_locked(b)) {
 		hlist_add_head(&ctx->node, &b->head);
