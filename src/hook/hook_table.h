@@ -24,7 +24,10 @@ DMEM_HOOK_ROW(CGROUP_PROTOCOL, cgroup_subtree_control_write) /* src/cgroup/subtr
 /* undo (uncharge, region removal) and allocation scopes */
 DMEM_HOOK_ROW(TTM_TRACK, ttm_resource_fini)		/* src/ttm/charge.c */
 DMEM_HOOK_ROW(TTM_TRACK, ttm_device_fini)		/* src/ttm/regions.c */
+/* from 6.10 only: up to 6.9 it would take no call (src/ttm/probe.c) */
+#if DMEM_TTM_ERA_VALIDATE_ALLOCATES
 DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_validate)		/* src/ttm/probe.c */
+#endif
 DMEM_HOOK_ROW(TTM_TRACK, ttm_bo_mem_space)		/* src/ttm/probe.c */
 /* protection-aware eviction */
 DMEM_HOOK_ROW(TTM_EVICT, ttm_bo_eviction_valuable)	/* src/ttm_dmem_evict.c */

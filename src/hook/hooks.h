@@ -35,6 +35,7 @@
 #define DMEM_HOOK_HOOKS_H
 
 #include "hook/hook.h"
+#include "compat/ttm_compat.h"	/* the era of some rows of the table */
 
 /**
  * enum dmem_hook_group - hooks installed and removed together.

@@ -46,12 +46,14 @@ DMEM_HOOK_DEFINE_ORIG(ttm_bo_mem_space, "ttm:ttm_bo_mem_space",
  * VRAM place).  The caller holds @bo's reservation: its resource cannot
  * change under us.  Runs in the ftrace handler (must not sleep).
  *
- * Up to 6.9 (ttm_compat_validate_allocates() false) no call is taken:
+ * Up to 6.9 (ttm_compat_validate_allocates() false) the hook is not
+ * installed at all (src/hook/hook_table.h), as no call would be taken:
  * there ttm_bo_validate() allocates only through ttm_bo_mem_space()
  * (ttm_bo_move_buffer(), including a bounce), whose hook scopes the
  * context and runs the probe, and the evictions of such an allocation run
  * inside ttm_bo_mem_space() too: the scope of ttm_bo_validate() would add
- * two ftrace entries and a context to every allocation and nothing else.
+ * two ftrace entries and a context to every allocation and nothing else,
+ * and even its filter one ftrace entry to every validate.
  *
  * Return: true to redirect the call into dmem_ttm_bo_validate().
  */
@@ -60,8 +62,6 @@ static bool dmem_ttm_bo_validate_entry(struct pt_regs *regs)
 	struct ttm_buffer_object *bo = (void *)dmem_ftrace_arg(regs, 0);
 	struct ttm_placement *placement = (void *)dmem_ftrace_arg(regs, 1);
 
-	if (!ttm_compat_validate_allocates())
-		return false;
 	if (!bo || !placement)
 		return false;
 	if (!ttm_compat_placement_has_type(placement, DMEM_TTM_VRAM))
