@@ -81,12 +81,6 @@ module_param(test_alloc_delay_ms, uint, 0);
 MODULE_PARM_DESC(test_alloc_delay_ms,
 		 "Test facility: sleep N ms (at most 60000) between a VRAM charge and the allocator; 0 = off");
 
-/* Not inlined: the test finds the sleeping task by this name in its stack. */
-static noinline void dmem_ttm_test_alloc_delay(void)
-{
-	msleep(min(test_alloc_delay_ms, 60000U));
-}
-
 /**
  * dmem_ttm_charged_alloc() - charge @dev's region, then allocate.
  * @dev: the device entry of the VRAM manager (referenced by the caller)
@@ -131,7 +125,7 @@ static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
 	}
 
 	if (unlikely(test_alloc_delay_ms))
-		dmem_ttm_test_alloc_delay();
+		msleep(min(test_alloc_delay_ms, 60000U));
 	ret = orig_ttm_resource_alloc(bo, place, res_ptr);
 	if (ret) {
 		enum dmem_alloc_evict evict = DMEM_ALLOC_EVICT_NONE;

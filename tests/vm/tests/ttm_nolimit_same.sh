@@ -8,18 +8,15 @@
 # resident as without it, at the same offsets.  A first unmeasured run
 # evicts the pre-existing buffers so that both measured runs start from
 # the same state.  The fbcon cursor must not blink meanwhile (the guest's
-# init stops it; made sure here too): each blink has qxl draw, with small
-# VRAM buffers that land between the 1 MiB ones at offsets that differ
-# from run to run (61 to 63 of them stayed resident with or without the
-# module, and the test failed on the debug kernel).
+# init, tests/vm/guest/init, stops it for every test): each blink has qxl
+# draw, with small VRAM buffers that land between the 1 MiB ones at
+# offsets that differ from run to run (61 to 63 of them stayed resident
+# with or without the module, and the test failed on the debug kernel).
 # kernels: 6.1 6.12
 # timeout: 300
 . /dmem/lib.sh
 
 kmsg_mark
-BLINK=/sys/class/graphics/fbcon/cursor_blink
-blink=$(cat $BLINK 2>/dev/null)
-[ -z "$blink" ] || echo 0 >$BLINK
 for c in a b c; do cg_create $c; done
 
 # run_sequence OUT: the sequence, then the used ranges into OUT.
@@ -65,7 +62,6 @@ check_le "a (oldest) was the victim" "$(cur a)" $((16 * MIB - MIB))
 for c in a b c; do
 	check_eq "$c current 0 at the end" "$(dmem_read $c current "$R")" 0
 done
-[ -z "$blink" ] || echo "$blink" >$BLINK
 check "unload" unload_dmem
 check "kernel log clean" kmsg_clean
 finish
