@@ -263,12 +263,23 @@ struct dmem_cgstate *dmem_cgstate_get(struct cgroup *cgrp)
 	return dc;
 }
 
+bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child)
+{
+	lockdep_assert_held(&dmem_cgstate_lock);
+	/*
+	 * A state is in its parent's list until its cgroup's release (our
+	 * hook at css_release_work_fn() takes it out under this lock), and
+	 * the struct cgroup is freed only after that: ->cgrp is valid here.
+	 */
+	return child->subtree_on && dmem_cgroup_online(child->cgrp);
+}
+
 /*
  * "-dmem" in @dc's cgroup.subtree_control: upstream destroys the dmem css
  * of every child.  Their states leave the table (new ones start from
  * defaults), their limits are reset and their pools unlinked; charges stay
- * with the old pools until freed.  Return: false (-EBUSY) if a child
- * enables dmem itself.
+ * with the old pools until freed (removed children: see below).  Return:
+ * false (-EBUSY) if a live child enables dmem itself.
  */
 bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
 {
@@ -277,13 +288,22 @@ bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
 
 	spin_lock(&dmem_cgstate_lock);
 	list_for_each_entry(child, &dc->children, sibling) {
-		if (child->subtree_on) {
+		if (dmem_cgstate_enables_dmem(child)) {
 			spin_unlock(&dmem_cgstate_lock);
 			return false;
 		}
 	}
 	WRITE_ONCE(dc->subtree_on, false);
 	list_for_each_entry_safe(child, tmp, &dc->children, sibling) {
+		/*
+		 * A removed child is left to its own removal hook: its
+		 * removed descendants may still have online states, and
+		 * cgroup core offlines children before their parent, which
+		 * keeps the core's rule that no live pool has a dead
+		 * ancestor.
+		 */
+		if (!dmem_cgroup_online(child->cgrp))
+			continue;
 		hash_del_rcu(&child->node);
 		list_move_tail(&child->sibling, &gone);
 	}

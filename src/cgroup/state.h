@@ -153,14 +153,30 @@ bool dmem_has_css(struct cgroup *cgrp);
 bool dmem_cgroup_online(struct cgroup *cgrp);
 
 /**
+ * dmem_cgstate_enables_dmem() - does a child count for "-dmem" EBUSY?
+ * @child: a state in its parent's @children list.
+ *
+ * As upstream's check of live children only: true if @child's cgroup
+ * enables dmem in its cgroup.subtree_control and was not removed (a
+ * removed child's state goes offline asynchronously, some time after
+ * rmdir returned).  Caller holds dmem_cgstate_lock.
+ *
+ * Return: true if @child makes "-dmem" in its parent fail with -EBUSY.
+ */
+bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child);
+
+/**
  * dmem_cgstate_disable_subtree() - "-dmem" in @dc's cgroup.subtree_control.
  * @dc: the state of the cgroup.
  *
  * Upstream destroys the dmem css of every child: their states leave the
  * table (new ones start from defaults), their limits are reset and their
- * pools unlinked; charges stay with the old pools until freed.
+ * pools unlinked; charges stay with the old pools until freed.  The state
+ * of a child that was removed already goes offline through its removal
+ * hook instead, in cgroup core's order (children first), a moment later.
  *
- * Return: false (-EBUSY) if a child enables dmem itself, true when done.
+ * Return: false (-EBUSY) if a child enables dmem itself (see
+ * dmem_cgstate_enables_dmem()), true when done.
  */
 bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc);
 

@@ -226,7 +226,7 @@ static int dmem_ctl_check(struct cgroup *cgrp, struct dmem_ctl_write *w)
 	has_css = dmem_has_css(cgrp);
 	if (dc && on && w->dmem == '-')
 		list_for_each_entry(child, &dc->children, sibling)
-			busy |= child->subtree_on;
+			busy |= dmem_cgstate_enables_dmem(child);
 	spin_unlock(&dmem_cgstate_lock);
 
 	if (!dmem_cgroup_online(cgrp))
