@@ -84,7 +84,7 @@ else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check demo bench test-user vmtest dist deb rpm test-package
+.PHONY: all modules clean check demo bench profile test-user vmtest dist deb rpm test-package
 
 all: modules
 
@@ -100,6 +100,10 @@ test-user:
 
 bench:
 	bash scripts/bench.sh
+
+# where the module's added instructions go, per kernel function (no test)
+profile:
+	bash scripts/profile.sh
 
 check:
 	bash scripts/check.sh

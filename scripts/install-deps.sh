@@ -16,6 +16,8 @@ pkgs=(
 	sparse
 	# QEMU test bed
 	qemu-system-x86 busybox-static libdrm-dev
+	# the QEMU profiling plugin of make profile (tests/vm/bench/tbprof.c)
+	libglib2.0-dev
 	# fuzzing (tests/user)
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	# packaging
