@@ -268,8 +268,9 @@ bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child)
 	lockdep_assert_held(&dmem_cgstate_lock);
 	/*
 	 * A state is in its parent's list until its cgroup's release (our
-	 * hook at css_release_work_fn() takes it out under this lock), and
-	 * the struct cgroup is freed only after that: ->cgrp is valid here.
+	 * hook at css_release_work_fn() takes it out under this lock) or
+	 * its parent's "-dmem", and the struct cgroup is freed only after
+	 * that: ->cgrp is valid here.
 	 */
 	return child->subtree_on && dmem_cgroup_online(child->cgrp);
 }
@@ -296,11 +297,10 @@ bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
 	WRITE_ONCE(dc->subtree_on, false);
 	list_for_each_entry_safe(child, tmp, &dc->children, sibling) {
 		/*
-		 * A removed child is left to its own removal hook: its
-		 * removed descendants may still have online states, and
-		 * cgroup core offlines children before their parent, which
-		 * keeps the core's rule that no live pool has a dead
-		 * ancestor.
+		 * A removed child is left to its removal hook (which queued
+		 * its offline) and its release hook (which takes it out of
+		 * the table), as upstream's "-dmem" only kills the css of
+		 * live descendants: a removed cgroup's is dying already.
 		 */
 		if (!dmem_cgroup_online(child->cgrp))
 			continue;

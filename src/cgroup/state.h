@@ -171,9 +171,9 @@ bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child);
  *
  * Upstream destroys the dmem css of every child: their states leave the
  * table (new ones start from defaults), their limits are reset and their
- * pools unlinked; charges stay with the old pools until freed.  The state
- * of a child that was removed already goes offline through its removal
- * hook instead, in cgroup core's order (children first), a moment later.
+ * pools unlinked; charges stay with the old pools until freed.  As
+ * upstream only does that to live children, the state of a child that
+ * was removed already is left to its removal and release hooks.
  *
  * Return: false (-EBUSY) if a child enables dmem itself (see
  * dmem_cgstate_enables_dmem()), true when done.

@@ -7,9 +7,10 @@
 # make the write fail with EBUSY meanwhile.  Repeated, as each round
 # races the offline; afterwards every state went offline and dmem works.
 # Then the same with a removed grandchild that still holds a charge below
-# the removed child: "-dmem" leaves both states to their own removal
-# hooks (children first), the charge drains through them when the buffer
-# is freed, and every usage is back at 0.
+# the removed child: "-dmem" leaves both states to their own removal and
+# release hooks (upstream's only kills live children's css), the charge
+# drains through them when the buffer is freed, and every usage is back
+# at 0.
 # kernels: 6.1 6.12
 # timeout: 300
 . /dmem/lib.sh
