@@ -263,9 +263,9 @@ struct dmem_cgstate *dmem_cgstate_get(struct cgroup *cgrp)
 	return dc;
 }
 
-bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child)
+/* Does @child count for "-dmem" EBUSY in its parent?  Lock held. */
+static bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child)
 {
-	lockdep_assert_held(&dmem_cgstate_lock);
 	/*
 	 * A state is in its parent's list until its cgroup's release (our
 	 * hook at css_release_work_fn() takes it out under this lock) or
@@ -273,6 +273,17 @@ bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child)
 	 * that: ->cgrp is valid here.
 	 */
 	return child->subtree_on && dmem_cgroup_online(child->cgrp);
+}
+
+bool dmem_cgstate_child_enables_dmem(struct dmem_cgstate *dc)
+{
+	struct dmem_cgstate *child;
+
+	lockdep_assert_held(&dmem_cgstate_lock);
+	list_for_each_entry(child, &dc->children, sibling)
+		if (dmem_cgstate_enables_dmem(child))
+			return true;
+	return false;
 }
 
 /*
@@ -288,11 +299,9 @@ bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc)
 	LIST_HEAD(gone);
 
 	spin_lock(&dmem_cgstate_lock);
-	list_for_each_entry(child, &dc->children, sibling) {
-		if (dmem_cgstate_enables_dmem(child)) {
-			spin_unlock(&dmem_cgstate_lock);
-			return false;
-		}
+	if (dmem_cgstate_child_enables_dmem(dc)) {
+		spin_unlock(&dmem_cgstate_lock);
+		return false;
 	}
 	WRITE_ONCE(dc->subtree_on, false);
 	list_for_each_entry_safe(child, tmp, &dc->children, sibling) {

@@ -153,17 +153,18 @@ bool dmem_has_css(struct cgroup *cgrp);
 bool dmem_cgroup_online(struct cgroup *cgrp);
 
 /**
- * dmem_cgstate_enables_dmem() - does a child count for "-dmem" EBUSY?
- * @child: a state in its parent's @children list.
+ * dmem_cgstate_child_enables_dmem() - would "-dmem" in @dc's cgroup fail
+ * with -EBUSY?
+ * @dc: the state of the cgroup.
  *
- * As upstream's check of live children only: true if @child's cgroup
- * enables dmem in its cgroup.subtree_control and was not removed (a
- * removed child's state goes offline asynchronously, some time after
+ * As upstream's check of live children only: true if a child of @dc's
+ * cgroup enables dmem in its cgroup.subtree_control and was not removed
+ * (a removed child's state goes offline asynchronously, some time after
  * rmdir returned).  Caller holds dmem_cgstate_lock.
  *
- * Return: true if @child makes "-dmem" in its parent fail with -EBUSY.
+ * Return: true if such a child exists.
  */
-bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child);
+bool dmem_cgstate_child_enables_dmem(struct dmem_cgstate *dc);
 
 /**
  * dmem_cgstate_disable_subtree() - "-dmem" in @dc's cgroup.subtree_control.
@@ -176,7 +177,7 @@ bool dmem_cgstate_enables_dmem(struct dmem_cgstate *child);
  * was removed already is left to its removal and release hooks.
  *
  * Return: false (-EBUSY) if a child enables dmem itself (see
- * dmem_cgstate_enables_dmem()), true when done.
+ * dmem_cgstate_child_enables_dmem()), true when done.
  */
 bool dmem_cgstate_disable_subtree(struct dmem_cgstate *dc);
 

@@ -217,7 +217,7 @@ inval:
  */
 static int dmem_ctl_check(struct cgroup *cgrp, struct dmem_ctl_write *w)
 {
-	struct dmem_cgstate *dc, *child;
+	struct dmem_cgstate *dc;
 	bool on, has_css, busy = false;
 
 	spin_lock(&dmem_cgstate_lock);
@@ -225,8 +225,7 @@ static int dmem_ctl_check(struct cgroup *cgrp, struct dmem_ctl_write *w)
 	on = dc && dc->subtree_on;
 	has_css = dmem_has_css(cgrp);
 	if (dc && on && w->dmem == '-')
-		list_for_each_entry(child, &dc->children, sibling)
-			busy |= dmem_cgstate_enables_dmem(child);
+		busy = dmem_cgstate_child_enables_dmem(dc);
 	spin_unlock(&dmem_cgstate_lock);
 
 	if (!dmem_cgroup_online(cgrp))

@@ -117,7 +117,8 @@ check_eq "-dmem in a while a/b enables it: EBUSY" "$(wr $C/a/cgroup.subtree_cont
 cg_create a/b2
 check_eq "+dmem in a/b2" "$(wr $C/a/b2/cgroup.subtree_control +dmem)" OK
 # the removed child's state goes offline asynchronously after rmdir (as
-# upstream's css_offline); until then its subtree flag still counts
+# upstream's css_offline); that "-dmem" need not wait for it is
+# dmemctl_rmdir_disable's check
 mark=$(offlined)
 rmdir $C/a/b2
 check "a/b2's state went offline" wait_offlined "$mark"
