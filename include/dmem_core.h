@@ -214,6 +214,18 @@ struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
 				 struct dmem_region *region);
 
 /**
+ * dmem_pool_find_rcu() - dmem_pool_find() for a caller inside an RCU
+ * read-side section (no nested one: on preemptible-RCU kernels each is a
+ * call in and a call out).
+ * @cg: the cgroup's node.
+ * @region: the region.
+ *
+ * Return: a referenced pool (drop it with dmem_pool_put()), or NULL.
+ */
+struct dmem_pool *dmem_pool_find_rcu(struct dmem_cg *cg,
+				     struct dmem_region *region);
+
+/**
  * dmem_pool_put() - drop a reference on a pool.
  * @pool: the pool, or NULL (nothing happens).
  *
@@ -383,6 +395,29 @@ enum dmem_alloc_evict {
  * placement (see enum dmem_alloc_evict).
  */
 enum dmem_alloc_evict dmem_alloc_evict_before_fallback(struct dmem_pool *pool);
+
+/* ---- is anything limited or protected? -------------------------------- */
+
+/* Internal to the core: read through dmem_any_limit_set() only. */
+extern atomic_t dmem_limits_set;
+
+/**
+ * dmem_any_limit_set() - is any limit of any pool away from its default?
+ *
+ * True while some pool, in any region, has a dmem.min or dmem.low above 0
+ * or a dmem.high or dmem.max below "max" (a pool being freed counts until
+ * it is freed).  While it is false no charge can fail for a limit and no
+ * buffer is protected or above its high, so an allocation needs no
+ * eviction context: the TTM glue skips the scope of its allocation entry
+ * points.  One atomic read of a count that only limit writes and pool
+ * frees change.
+ *
+ * Return: true if some limit is set.
+ */
+static inline bool dmem_any_limit_set(void)
+{
+	return atomic_read(&dmem_limits_set) != 0;
+}
 
 /* ---- dmem.high: preferential eviction (beyond upstream) --------------- */
 

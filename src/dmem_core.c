@@ -19,6 +19,8 @@
 
 DEFINE_SPINLOCK(dmem_lock);
 LIST_HEAD(dmem_regions);
+/* Pools times limits set away from their default (see dmem_any_limit_set()). */
+atomic_t dmem_limits_set;
 
 /* ---- cgroups ----------------------------------------------------------- */
 
@@ -358,15 +360,41 @@ void dmem_pool_uncharge(struct dmem_pool *pool, u64 size)
 	rcu_read_unlock();
 }
 
+/*
+ * Keep dmem_limits_set: @bit of @pool->limits_set says whether that limit
+ * of @pool is away from its default.  Setters run under dmem_lock (or in
+ * a single-threaded test), so the pool's bits need no atomics.
+ */
+static void dmem_pool_note_limit(struct dmem_pool *pool, u8 bit, bool set)
+{
+	if (set == !!(pool->limits_set & bit))
+		return;
+	pool->limits_set ^= bit;
+	if (set)
+		atomic_inc(&dmem_limits_set);
+	else
+		atomic_dec(&dmem_limits_set);
+}
+
+void dmem_pool_forget_limits(struct dmem_pool *pool)
+{
+	while (pool->limits_set) {
+		pool->limits_set &= pool->limits_set - 1;	/* lowest bit */
+		atomic_dec(&dmem_limits_set);
+	}
+}
+
 void dmem_pool_set_min(struct dmem_pool *pool, u64 val)
 {
 	WRITE_ONCE(pool->min, dmem_clamp(val));
+	dmem_pool_note_limit(pool, DMEM_LIMIT_SET_MIN, val != 0);
 	dmem_propagate_protected(pool, atomic64_read(&pool->usage));
 }
 
 void dmem_pool_set_low(struct dmem_pool *pool, u64 val)
 {
 	WRITE_ONCE(pool->low, dmem_clamp(val));
+	dmem_pool_note_limit(pool, DMEM_LIMIT_SET_LOW, val != 0);
 	dmem_propagate_protected(pool, atomic64_read(&pool->usage));
 }
 
@@ -380,6 +408,8 @@ void dmem_pool_set_low(struct dmem_pool *pool, u64 val)
 void dmem_pool_set_max(struct dmem_pool *pool, u64 val)
 {
 	WRITE_ONCE(pool->max, dmem_clamp(val));
+	dmem_pool_note_limit(pool, DMEM_LIMIT_SET_MAX,
+			     dmem_clamp(val) != DMEM_COUNTER_MAX);
 }
 
 /*
@@ -391,6 +421,8 @@ void dmem_pool_set_max(struct dmem_pool *pool, u64 val)
 void dmem_pool_set_high(struct dmem_pool *pool, u64 val)
 {
 	WRITE_ONCE(pool->high, dmem_clamp(val));
+	dmem_pool_note_limit(pool, DMEM_LIMIT_SET_HIGH,
+			     dmem_clamp(val) != DMEM_COUNTER_MAX);
 	smp_mb();	/* high before usage; pairs with the charge paths */
 	dmem_pool_sync_high(pool);
 }

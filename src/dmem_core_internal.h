@@ -89,6 +89,7 @@ struct dmem_pool {
 	struct list_head region_node;
 	refcount_t ref;
 	bool dead;
+	u8 limits_set;
 	atomic_t list_ref_dropped;
 
 	atomic64_t usage;
@@ -181,6 +182,18 @@ void dmem_pool_set_max(struct dmem_pool *pool, u64 val);
  * @val: bytes, clamped to DMEM_COUNTER_MAX.
  */
 void dmem_pool_set_high(struct dmem_pool *pool, u64 val);
+
+/* Bits of struct dmem_pool's limits_set: that limit is not its default. */
+#define DMEM_LIMIT_SET_MIN	0x1
+#define DMEM_LIMIT_SET_LOW	0x2
+#define DMEM_LIMIT_SET_HIGH	0x4
+#define DMEM_LIMIT_SET_MAX	0x8
+
+/**
+ * dmem_pool_forget_limits() - take @pool's limits out of dmem_limits_set.
+ * @pool: a pool being freed (no other reference left).
+ */
+void dmem_pool_forget_limits(struct dmem_pool *pool);
 
 /**
  * dmem_pool_reset_limits() - min and low to 0, high and max to "max".

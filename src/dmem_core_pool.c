@@ -13,6 +13,8 @@
 
 static void dmem_pool_free(struct dmem_pool *pool)
 {
+	/* the last reference: no setter can reach @pool any more */
+	dmem_pool_forget_limits(pool);
 	dmem_region_put(pool->region);
 	dmem_cg_put(pool->cg);
 	kfree_rcu(pool, rcu);
@@ -90,10 +92,18 @@ struct dmem_pool *dmem_pool_find(struct dmem_cg *cg,
 	struct dmem_pool *pool;
 
 	rcu_read_lock();
-	pool = dmem_pool_lookup(cg, region);
+	pool = dmem_pool_find_rcu(cg, region);
+	rcu_read_unlock();
+	return pool;
+}
+
+struct dmem_pool *dmem_pool_find_rcu(struct dmem_cg *cg,
+				     struct dmem_region *region)
+{
+	struct dmem_pool *pool = dmem_pool_lookup(cg, region);
+
 	if (pool && !refcount_inc_not_zero(&pool->ref))
 		pool = NULL;
-	rcu_read_unlock();
 	return pool;
 }
 

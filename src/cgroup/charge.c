@@ -92,7 +92,7 @@ static struct dmem_pool *dmem_pool_of_current_fast(struct dmem_region *region)
 	cgrp = dmem_css_cgroup(task_css(current, dmem_host->id)->cgroup);
 	dc = dmem_cgstate_lookup(cgrp);
 	if (dc)
-		pool = dmem_pool_find(&dc->cg, region);
+		pool = dmem_pool_find_rcu(&dc->cg, region);
 	rcu_read_unlock();
 	return pool;
 }

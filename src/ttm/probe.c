@@ -44,7 +44,18 @@ DMEM_HOOK_DEFINE_ORIG(ttm_bo_mem_space, "ttm:ttm_bo_mem_space",
  * it, so there is nothing to charge, probe or evict), and a placement
  * without VRAM (nothing to charge or probe; TTM evicts VRAM only for a
  * VRAM place).  The caller holds @bo's reservation: its resource cannot
- * change under us.  Runs in the ftrace handler (must not sleep).
+ * change under us.  While no limit is set anywhere (dmem_any_limit_set()
+ * false: no charge can fail for a limit, nothing is protected or above its
+ * high) every call is left to the kernel: the allocation is charged all
+ * the same by ttm_resource_alloc()'s hook, and an eviction it needs is
+ * TTM's own, which is what the eviction hooks would decide anyway.  An
+ * allocation already past this filter when the first limit is written
+ * runs to its end without a context, as if it had started before the
+ * write: its evictions, if any, are TTM's (nobody was protected when it
+ * started); one failing to charge over the new dmem.max makes TTM evict
+ * the whole manager's LRU for nothing, as an allocation without the
+ * module would when VRAM is full.  Runs in the ftrace handler (must not
+ * sleep).
  *
  * Up to 6.9 (ttm_compat_validate_allocates() false) the hook is not
  * installed at all (src/hook/hook_table.h), as no call would be taken:
@@ -62,7 +73,7 @@ static bool dmem_ttm_bo_validate_entry(struct pt_regs *regs)
 	struct ttm_buffer_object *bo = (void *)dmem_ftrace_arg(regs, 0);
 	struct ttm_placement *placement = (void *)dmem_ftrace_arg(regs, 1);
 
-	if (!bo || !placement)
+	if (!dmem_any_limit_set() || !bo || !placement)
 		return false;
 	if (!ttm_compat_placement_has_type(placement, DMEM_TTM_VRAM))
 		return false;
@@ -73,8 +84,10 @@ static bool dmem_ttm_bo_validate_entry(struct pt_regs *regs)
  * dmem_ttm_bo_mem_space_entry() - which ttm_bo_mem_space() calls we take.
  * @regs: registers of the call ttm_bo_mem_space(bo, placement, mem, octx)
  *
- * Only a placement with VRAM can be charged or probed.  Runs in the
- * ftrace handler (must not sleep).
+ * Only a placement with VRAM can be charged or probed, and only while
+ * some limit is set does the allocation need a context (see
+ * dmem_ttm_bo_validate_entry()).  Runs in the ftrace handler (must not
+ * sleep).
  *
  * Return: true to redirect the call into dmem_ttm_bo_mem_space().
  */
@@ -82,7 +95,7 @@ static bool dmem_ttm_bo_mem_space_entry(struct pt_regs *regs)
 {
 	struct ttm_placement *placement = (void *)dmem_ftrace_arg(regs, 1);
 
-	return placement &&
+	return dmem_any_limit_set() && placement &&
 	       ttm_compat_placement_has_type(placement, DMEM_TTM_VRAM);
 }
 

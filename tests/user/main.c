@@ -23,6 +23,7 @@
 #include "tests/deep.c"
 #include "tests/high.c"
 #include "tests/events.c"
+#include "tests/limits_set.c"
 
 #define AREA(name) { #name, name##_tests, ARRAY_SIZE(name##_tests) }
 
@@ -42,6 +43,7 @@ static const struct harness_area areas[] = {
 	AREA(deep),
 	AREA(high),
 	AREA(events),
+	AREA(limits_set),
 };
 
 int main(int argc, char **argv)
