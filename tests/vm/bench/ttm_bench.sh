@@ -15,6 +15,10 @@
 #       DRM_IOCTL_QXL_EXECBUFFER of one draw command whose 16 relocations
 #       name 16 resident VRAM buffers (+1 scratch): the driver reserves and
 #       ttm_bo_validate()s each of the 17 on every call
+#   bench alloc_free_limit_set ..., bench validate_resident_limit_set ...
+#       the same two, loaded, once another cgroup has a dmem.max: no
+#       target, they show what the scope skipped while no limit is set
+#       anywhere costs
 #   bench evict_path kver=<s> cgroups=100 protected=<0|1> off=<insn/loop> on=<insn/loop> ratio=<x>
 #       80 x 1 MiB allocated and freed (more than VRAM: every loop evicts)
 #       next to 100 cgroups holding 256 KiB each; with protected=1 their
@@ -52,7 +56,7 @@ cg_enable bench memory
 check_eq "instruction clock (qxlbench insns: 4 per loop)" \
 	"$(qxlbench insns -n 1000000 | awk '{ split($4, a, "="); print (a[2] < 4100000) ? "icount" : "not icount: " a[2] }')" icount
 
-af_off="" af_on="" v_off="" v_on=""
+af_off="" af_on="" v_off="" v_on="" af_lim="" v_lim=""
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	af_off=$(min "$af_off" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
@@ -61,6 +65,13 @@ while [ $r -lt "$ROUNDS" ]; do
 	cg_enable bench
 	af_on=$(min "$af_on" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
 	v_on=$(min "$v_on" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
+	# the same once a limit is set somewhere (not on bench): from then on
+	# every allocation and every validate of a buffer to be placed takes
+	# the eviction scope (see dmem_any_limit_set())
+	cg_enable holders
+	dmem_write holders max "$(dmem_region drm/) 1G" || not_ok "holders max"
+	af_lim=$(min "$af_lim" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
+	v_lim=$(min "$v_lim" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
 	unload_dmem || not_ok "unload"
 	r=$((r + 1))
 done
@@ -68,6 +79,10 @@ rt=$(ratio "$af_on" "$af_off")
 echo "bench alloc_free kver=$KSERIES size=64K off=$af_off on=$af_on ratio=$rt target=1.02 met=$(met "$rt" 1.02)"
 rt=$(ratio "$v_on" "$v_off")
 echo "bench validate_resident kver=$KSERIES buffers=$VAL_BUFS off=$v_off on=$v_on extra_per_validate=$(( (v_on - v_off) / (VAL_BUFS + 1) )) ratio=$rt target=1.05 met=$(met "$rt" 1.05)"
+rt=$(ratio "$af_lim" "$af_off")
+echo "bench alloc_free_limit_set kver=$KSERIES size=64K off=$af_off on=$af_lim ratio=$rt"
+rt=$(ratio "$v_lim" "$v_off")
+echo "bench validate_resident_limit_set kver=$KSERIES buffers=$VAL_BUFS off=$v_off on=$v_lim extra_per_validate=$(( (v_lim - v_off) / (VAL_BUFS + 1) )) ratio=$rt"
 ok "hot paths measured"
 
 # start_holders: 100 cgroups holders/hN each holding one 256 KiB buffer.
