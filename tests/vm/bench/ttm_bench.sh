@@ -5,7 +5,8 @@
 # With QEMU's -icount shift=0,sleep=off one guest nanosecond is one
 # instruction, so qxlbench's task CPU time is the instruction count of the
 # loop (user + kernel), independent of the host's load.  Module not loaded
-# vs loaded in one boot, rounds alternating; each side keeps its lowest
+# vs loaded in one boot, rounds alternating (and the order of the two
+# sides alternating from round to round); each side keeps its lowest
 # count (interrupts from the qxl device land on whichever task runs).
 # Prints, never asserts:
 #   bench alloc_free kver=<s> size=64K off=<insn/op> on=<insn/op> ratio=<on/off> target=1.02 met=<yes|no>
@@ -57,10 +58,11 @@ check_eq "instruction clock (qxlbench insns: 4 per loop)" \
 	"$(qxlbench insns -n 1000000 | awk '{ split($4, a, "="); print (a[2] < 4100000) ? "icount" : "not icount: " a[2] }')" icount
 
 af_off="" af_on="" v_off="" v_on="" af_lim="" v_lim=""
-r=0
-while [ $r -lt "$ROUNDS" ]; do
+measure_off() {
 	af_off=$(min "$af_off" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
 	v_off=$(min "$v_off" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
+}
+measure_on() {
 	load_dmem || not_ok "load"
 	cg_enable bench
 	af_on=$(min "$af_on" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
@@ -73,6 +75,19 @@ while [ $r -lt "$ROUNDS" ]; do
 	af_lim=$(min "$af_lim" "$(per_op bench alloc_free -n "$AF_LOOPS" -s 64K)")
 	v_lim=$(min "$v_lim" "$(per_op bench validate -n "$VAL_LOOPS" -b "$VAL_BUFS" -s 64K)")
 	unload_dmem || not_ok "unload"
+}
+# The order alternates from round to round: what one side leaves behind
+# (the VRAM layout, qxl's release buffers) does not always fall on the
+# other.
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	if [ $((r % 2)) -eq 0 ]; then
+		measure_off
+		measure_on
+	else
+		measure_on
+		measure_off
+	fi
 	r=$((r + 1))
 done
 rt=$(ratio "$af_on" "$af_off")
