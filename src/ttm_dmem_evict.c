@@ -75,6 +75,32 @@ static enum dmem_evict_round dmem_ttm_evict_round(const struct dmem_ttm_ctx *ctx
 }
 
 /**
+ * dmem_ttm_count_unscoped_eviction() - dmem.events of a buffer chosen by
+ * an eviction that runs without our context.
+ * @bo: the buffer, reserved by the caller
+ * @res: its resource
+ *
+ * While no limit is set anywhere an allocation takes no context (see
+ * dmem_any_limit_set()): nothing restricts what it evicts, but a buffer
+ * we charged still counts as evicted (nothing else: without protection
+ * no "low" event can happen).
+ */
+static void dmem_ttm_count_unscoped_eviction(struct ttm_buffer_object *bo,
+					     struct ttm_resource *res)
+{
+	struct dmem_pool *test;
+
+	if (res->mem_type != DMEM_TTM_VRAM || bo->deleted)
+		return;
+	dmem_ttm_track_lock();
+	test = dmem_ttm_res_pool_locked(res);
+	if (test)
+		dmem_pool_count_eviction(NULL, NULL, test, false,
+					 bo->base.size);
+	dmem_ttm_track_unlock();
+}
+
+/**
  * dmem_ttm_evict_allowed() - the dmem part of the eviction decision.
  * @bo: candidate buffer, reserved by the caller
  *
@@ -88,8 +114,12 @@ static bool dmem_ttm_evict_allowed(struct ttm_buffer_object *bo)
 	bool hit_low = false;
 	bool ok = true;
 
-	if (!ctx || !ctx->evicting || !res)
+	if (!res)
 		return true;
+	if (!ctx || !ctx->evicting) {
+		dmem_ttm_count_unscoped_eviction(bo, res);
+		return true;
+	}
 
 	dmem_ttm_track_lock();
 	test = dmem_ttm_res_pool_locked(res);
