@@ -73,9 +73,13 @@ static u64 dmem_add_sat(u64 a, u64 b)
 /*
  * One step of the recursive-protection formula (mm/page_counter.c
  * effective_protection() with recursive protection), on any input.  Both
- * divisors are non-zero by the guarding comparisons.  Identical to
- * upstream's result wherever upstream's unsigned long arithmetic does not
- * wrap; saturated at U64_MAX where the exact result does not fit.
+ * divisors are non-zero by the guarding comparisons.  As upstream since
+ * it scales with mul_u64_u64_div_u64() (Debian's 6.12.118 has it; older
+ * trees multiplied in unsigned long, which could wrap): a child that
+ * transiently appears to use more than its parent (usages are not read
+ * atomically) gets at most the parent's whole unclaimed protection, its
+ * unprotected usage capped at the parent's.  Saturated at U64_MAX where
+ * the exact result does not fit.
  */
 static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 			       u64 parent_effective, u64 siblings_protected)
@@ -87,11 +91,15 @@ static u64 dmem_effective_step(u64 usage, u64 parent_usage, u64 setting,
 		return dmem_mul_div(prot, parent_effective, siblings_protected);
 
 	if (parent_effective > siblings_protected &&
-	    parent_usage > siblings_protected && usage > prot)
+	    parent_usage > siblings_protected && usage > prot) {
+		u64 unprotected = min(usage - prot,
+				      parent_usage - siblings_protected);
+
 		ep = dmem_add_sat(ep,
 				  dmem_mul_div(parent_effective - siblings_protected,
-					       usage - prot,
+					       unprotected,
 					       parent_usage - siblings_protected));
+	}
 	return ep;
 }
 

@@ -247,7 +247,12 @@ static inline u64 dmem_test_ref_mul_div(u64 a, u64 b, u64 c)
  *	may be NULL.
  *
  * mm/page_counter.c's effective_protection() with recursive protection,
- * in exact arithmetic saturated at U64_MAX.
+ * as it is since it scales with mul_u64_u64_div_u64() (Debian's 6.12.118
+ * has it): the unprotected usage of a child that appears to use more
+ * than its parent is capped at the parent's, so its share never exceeds
+ * the parent's unclaimed protection.  In exact arithmetic saturated at
+ * U64_MAX.  The kernel's products are exact there (128 bits, and neither
+ * quotient can exceed 64 bits); only its final sum can wrap.
  *
  * Return: the effective protection of the pool.
  */
@@ -255,15 +260,14 @@ static inline u64 dmem_test_ref_step(u64 usage, u64 parent_usage, u64 setting,
 				     u64 parent_eff, u64 siblings,
 				     bool *kernel_wraps)
 {
-	u64 prot = min(usage, setting), ep = prot, share, tmp;
+	u64 prot = min(usage, setting), ep = prot, share, unprot, tmp;
 	bool wraps = false;
 
 	if (siblings > parent_eff) {
-		wraps = check_mul_overflow(prot, parent_eff, &tmp);
 		ep = dmem_test_ref_mul_div(prot, parent_eff, siblings);
 	} else if (parent_eff > siblings && parent_usage > siblings && usage > prot) {
-		wraps = check_mul_overflow(parent_eff - siblings, usage - prot, &tmp);
-		share = dmem_test_ref_mul_div(parent_eff - siblings, usage - prot,
+		unprot = min(usage - prot, parent_usage - siblings);
+		share = dmem_test_ref_mul_div(parent_eff - siblings, unprot,
 					      parent_usage - siblings);
 		if (check_add_overflow(ep, share, &tmp)) {
 			wraps = true;

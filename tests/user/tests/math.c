@@ -17,8 +17,11 @@ static u64 ref_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp)
 }
 
 /*
- * Upstream's effective_protection() in unsigned long (64 bits here);
- * returns false when its arithmetic wraps (then nothing is promised).
+ * Upstream's effective_protection() in unsigned long (64 bits here), as
+ * it is since it scales with mul_u64_u64_div_u64() and caps a child's
+ * unprotected usage at its parent's (Debian's 6.12.118): the products are
+ * exact and their quotients fit; returns false when its final sum wraps
+ * (then nothing is promised).
  */
 static bool upstream_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp,
 			  u64 *out)
@@ -26,15 +29,12 @@ static bool upstream_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp,
 	u64 prot = min(usage, setting), ep = prot, t;
 
 	if (sp > pe) {
-		if (__builtin_mul_overflow(prot, pe, &t))
-			return false;
-		*out = t / sp;
+		*out = (u64)((unsigned __int128)prot * pe / sp);
 		return true;
 	}
 	if (pe > sp && pu > sp && usage > prot) {
-		if (__builtin_mul_overflow(pe - sp, usage - prot, &t))
-			return false;
-		t /= pu - sp;
+		t = (u64)((unsigned __int128)(pe - sp) *
+			  min(usage - prot, pu - sp) / (pu - sp));
 		if (__builtin_add_overflow(ep, t, &ep))
 			return false;
 	}
@@ -108,8 +108,10 @@ static void test_math_step_total(void)
  * The counters as a charge leaves them half-way: dmem_pool_try_charge()
  * adds to the child before the parent, so the child's usage is above its
  * parent's for a moment.  X has dmem.low=max and a 4 KiB charge of its
- * own, X/A is being charged 64 MiB: A's share of X's unclaimed protection
- * is max * 64M / 4K, about 2^65, which does not fit in 64 bits.
+ * own, X/A is being charged 64 MiB: uncapped, A's share of X's unclaimed
+ * protection would be max * 64M / 4K, about 2^65, which does not fit in
+ * 64 bits; as upstream, A's unprotected usage is capped at X's, so A gets
+ * X's whole unclaimed protection (max), no more.
  */
 static void math_midcharge_body(void)
 {
@@ -127,7 +129,7 @@ static void math_midcharge_body(void)
 	atomic64_add(64 * M, &pa->usage);
 	dmem_propagate_protected(pa, 64 * M);
 
-	CHECK_EQ(dmem_effective_low(NULL, pa), U64_MAX);
+	CHECK_EQ(dmem_effective_low(NULL, pa), DMEM_COUNTER_MAX);
 	CHECK_EQ(dmem_effective_min(NULL, pa), 0);
 	CHECK(!dmem_may_evict(NULL, py, pa, false, &hit));
 	CHECK(hit);
@@ -139,7 +141,7 @@ static void math_midcharge_body(void)
 
 	/* the same with min=max: the overcommit path too */
 	CHECK_EQ(writef(x, DMEM_FILE_MIN, "mid max"), 0);
-	CHECK_EQ(dmem_effective_min(NULL, pa), U64_MAX);
+	CHECK_EQ(dmem_effective_min(NULL, pa), DMEM_COUNTER_MAX);
 	CHECK(!dmem_may_evict(NULL, py, pa, true, NULL));
 
 	/* finish the charge: consistent again, A gets all of X's usage */
