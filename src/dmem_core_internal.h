@@ -63,6 +63,8 @@ struct dmem_region {
  * @region_node: entry in @region->pools (dmem_lock).
  * @ref: see the top of this file.
  * @dead: unlinked (set once, under dmem_lock); charges now fail.
+ * @limits_set: DMEM_LIMIT_SET_* bits of the limits away from their
+ *	default, as counted in dmem_limits_set (dmem_lock).
  * @list_ref_dropped: the list reference is gone (set once, atomically).
  * @usage: bytes charged here and below.
  * @min: configured dmem.min.
