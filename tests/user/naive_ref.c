@@ -87,9 +87,9 @@ static uint64_t effective(uint64_t usage, uint64_t parent_usage,
 	uint64_t prot = umin(usage, setting);
 
 	if (siblings > parent_eff)
-		return (uint64_t)((unsigned __int128)prot * parent_eff / siblings);
+		return (uint64_t)((__uint128_t)prot * parent_eff / siblings);
 	if (parent_eff > siblings && parent_usage > siblings && usage > prot)
-		return prot + (uint64_t)((unsigned __int128)(parent_eff - siblings) *
+		return prot + (uint64_t)((__uint128_t)(parent_eff - siblings) *
 					 (usage - prot) / (parent_usage - siblings));
 	return prot;
 }

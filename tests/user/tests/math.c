@@ -29,11 +29,11 @@ static bool upstream_step(u64 usage, u64 pu, u64 setting, u64 pe, u64 sp,
 	u64 prot = min(usage, setting), ep = prot, t;
 
 	if (sp > pe) {
-		*out = (u64)((unsigned __int128)prot * pe / sp);
+		*out = (u64)((__uint128_t)prot * pe / sp);
 		return true;
 	}
 	if (pe > sp && pu > sp && usage > prot) {
-		t = (u64)((unsigned __int128)(pe - sp) *
+		t = (u64)((__uint128_t)(pe - sp) *
 			  min(usage - prot, pu - sp) / (pu - sp));
 		if (__builtin_add_overflow(ep, t, &ep))
 			return false;

@@ -183,6 +183,14 @@ dmem_read() {
 	awk -v r="$3" '$1 == r { print $2; exit }' "$(cg_path "$1")/dmem.$2"
 }
 
+# dmem_event CG FILE KEY: the value of KEY on region $R's line of CG's
+# dmem.FILE (events or events.local); empty if absent.
+dmem_event() {
+	awk -v r="$R" -v k="$3" '$1 == r { for (i = 2; i <= NF; i++) {
+		split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }' \
+		"$(cg_path "$1")/dmem.$2"
+}
+
 # dmem_write CG FILE "REGION VALUE": write a limit.
 dmem_write() { echo "$3" >"$(cg_path "$1")/dmem.$2"; }
 

@@ -13,11 +13,6 @@
 . /dmem/lib.sh
 
 MIB=1048576
-ev() {
-	awk -v r="$R" -v k="$3" '$1 == r { for (i = 2; i <= NF; i++) {
-		split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }' \
-		"$(cg_path "$1")/dmem.$2"
-}
 kmsg_mark
 load_dmem
 R=$(dmem_region drm/)
@@ -43,9 +38,9 @@ lost=$((16 * MIB - cur))
 diag "old/dmem.events: $(cat "$(cg_path old)/dmem.events")"
 diag "new/dmem.events: $(cat "$(cg_path new)/dmem.events")"
 check_ge "old lost at least 6 MiB" "$lost" $((6 * MIB))
-check_eq "old evicted = its lost usage, to the byte" "$(ev old events evicted)" "$lost"
+check_eq "old evicted = its lost usage, to the byte" "$(dmem_event old events evicted)" "$lost"
 check_eq "old: nothing but evicted counts" \
-	"$(ev old events low) $(ev old events high) $(ev old events max)" "0 0 0"
+	"$(dmem_event old events low) $(dmem_event old events high) $(dmem_event old events max)" "0 0 0"
 check_eq "old local = hierarchical (no children)" \
 	"$(grep "^$R " "$(cg_path old)/dmem.events.local")" \
 	"$(grep "^$R " "$(cg_path old)/dmem.events")"

@@ -10,11 +10,6 @@
 . /dmem/lib.sh
 
 MIB=1048576
-ev() {
-	awk -v r="$R" -v k="$3" '$1 == r { for (i = 2; i <= NF; i++) {
-		split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }' \
-		"$(cg_path "$1")/dmem.$2"
-}
 kmsg_mark
 load_dmem
 R=$(dmem_region drm/)
@@ -50,8 +45,8 @@ lost=$((16 * MIB - cur))
 diag "prot/dmem.events: $(cat "$(cg_path prot)/dmem.events")"
 diag "pressure/dmem.events: $(cat "$(cg_path pressure)/dmem.events")"
 check_ge "prot lost at least 6 MiB despite its low" "$lost" $((6 * MIB))
-check_eq "prot evicted = its lost usage, to the byte" "$(ev prot events evicted)" "$lost"
-check_eq "prot low = one per evicted 1 MiB buffer" "$(ev prot events low)" $((lost / MIB))
+check_eq "prot evicted = its lost usage, to the byte" "$(dmem_event prot events evicted)" "$lost"
+check_eq "prot low = one per evicted 1 MiB buffer" "$(dmem_event prot events low)" $((lost / MIB))
 check_eq "prot local = hierarchical (no children)" \
 	"$(grep "^$R " "$(cg_path prot)/dmem.events.local")" \
 	"$(grep "^$R " "$(cg_path prot)/dmem.events")"

@@ -11,12 +11,6 @@
 . /dmem/lib.sh
 
 MIB=1048576
-# ev CG FILE KEY: the value of KEY on region $R's line of CG's dmem.FILE
-ev() {
-	awk -v r="$R" -v k="$3" '$1 == r { for (i = 2; i <= NF; i++) {
-		split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }' \
-		"$(cg_path "$1")/dmem.$2"
-}
 kmsg_mark
 load_dmem
 R=$(dmem_region drm/)
@@ -38,26 +32,26 @@ for f in events events.local; do
 	diag "lim/dmem.$f: $(cat "$(cg_path lim)/dmem.$f")"
 	diag "lim/a/dmem.$f: $(cat "$(cg_path lim/a)/dmem.$f")"
 done
-check_eq "lim/a evicted 4 MiB (local)" "$(ev lim/a events.local evicted)" $((4 * MIB))
-check_eq "lim/a evicted 4 MiB (hierarchical)" "$(ev lim/a events evicted)" $((4 * MIB))
-check_eq "lim: hierarchical evicted includes lim/a's" "$(ev lim events evicted)" $((4 * MIB))
-check_eq "lim: no evicted of its own" "$(ev lim events.local evicted)" 0
+check_eq "lim/a evicted 4 MiB (local)" "$(dmem_event lim/a events.local evicted)" $((4 * MIB))
+check_eq "lim/a evicted 4 MiB (hierarchical)" "$(dmem_event lim/a events evicted)" $((4 * MIB))
+check_eq "lim: hierarchical evicted includes lim/a's" "$(dmem_event lim events evicted)" $((4 * MIB))
+check_eq "lim: no evicted of its own" "$(dmem_event lim events.local evicted)" 0
 # "max" counts charge attempts: TTM tries the placement once without
 # evicting, then again before each eviction: 2 per allocation that evicts
 # once (6.1 and 6.12 alike).
-M=$(ev lim events.local max)
+M=$(dmem_event lim events.local max)
 check_eq "lim: two max hits per allocation that evicted" "$M" 8
-check_eq "lim: hierarchical max = local max" "$(ev lim events max)" "$M"
-check_eq "lim/a: max was not hit there" "$(ev lim/a events max)" 0
+check_eq "lim: hierarchical max = local max" "$(dmem_event lim events max)" "$M"
+check_eq "lim/a: max was not hit there" "$(dmem_event lim/a events max)" 0
 check_eq "no low, no high anywhere" \
-	"$(ev lim events low) $(ev lim events high) $(ev lim/a events low)" "0 0 0"
+	"$(dmem_event lim events low) $(dmem_event lim events high) $(dmem_event lim/a events low)" "0 0 0"
 
 dmem_write lim max "$R 1M"
 check_fail "2 MiB buffer refused under 1 MiB max" cg_run lim/a qxlbuf alloc -n 1 -s 2M -q
-M2=$(ev lim events.local max)
+M2=$(dmem_event lim events.local max)
 diag "max count after the refusal: $M2 (was $M)"
 check_eq "the refusal counted max twice on lim (no eviction possible)" "$M2" $((M + 2))
-check_eq "the refusal evicted nothing" "$(ev lim events evicted)" $((4 * MIB))
+check_eq "the refusal evicted nothing" "$(dmem_event lim events evicted)" $((4 * MIB))
 check_eq "bystander: zeros" "$(grep "^$R " "$(cg_path other)/dmem.events")" \
 	"$R low=0 high=0 max=0 evicted=0"
 
@@ -65,7 +59,7 @@ before=$(grep "^$R " "$(cg_path lim)/dmem.events")
 check "rmdir lim/a" rmdir "$(cg_path lim/a)"
 check_eq "lim keeps lim/a's past events after its rmdir" \
 	"$(grep "^$R " "$(cg_path lim)/dmem.events")" "$before"
-check_eq "lim's local events unchanged" "$(ev lim events.local evicted)" 0
+check_eq "lim's local events unchanged" "$(dmem_event lim events.local evicted)" 0
 dmem_write lim max "$R max"
 
 # "high": each charge that leaves a cgroup above its dmem.high counts one
@@ -74,10 +68,10 @@ cg_enable other/h
 dmem_write other high "$R 4M"
 check "6 x 1 MiB in other/h, other's high 4 MiB" cg_run other/h qxlbuf alloc -n 6 -s 1M -q
 diag "other/dmem.events: $(cat "$(cg_path other)/dmem.events")"
-check_eq "other: high=2 (the 5th and 6th MiB), local" "$(ev other events.local high)" 2
-check_eq "other: high=2, hierarchical" "$(ev other events high)" 2
-check_eq "other/h: no high of its own" "$(ev other/h events high)" 0
-check_eq "other: nothing else" "$(ev other events max) $(ev other events evicted)" "0 0"
+check_eq "other: high=2 (the 5th and 6th MiB), local" "$(dmem_event other events.local high)" 2
+check_eq "other: high=2, hierarchical" "$(dmem_event other events high)" 2
+check_eq "other/h: no high of its own" "$(dmem_event other/h events high)" 0
+check_eq "other: nothing else" "$(dmem_event other events max) $(dmem_event other events evicted)" "0 0"
 check "unload" unload_dmem
 check "kernel log clean" kmsg_clean
 finish
