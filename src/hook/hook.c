@@ -4,21 +4,20 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/wait.h>
 #include <asm/ibt.h>
 
 #include "compat/ftrace_compat.h"
 #include "compat/module_compat.h"
 #include "hook/hook.h"
-
-static DECLARE_WAIT_QUEUE_HEAD(dmem_hook_waitq);
 
 /* Our module's core text: calls made from there are never redirected. */
 unsigned long dmem_hook_text_base __read_mostly;
@@ -132,13 +131,14 @@ static void notrace dmem_hook_call_orig(unsigned long ip,
 void dmem_hook_exit(struct dmem_hook *hook)
 {
 	/*
-	 * Only a remover waits: do not touch the wait queue (a lock) on
-	 * every call.  The fully ordered atomic here and the barrier after
-	 * setting @removing in dmem_hook_remove() make sure that either we
-	 * see @removing or the remover sees our decrement.
+	 * The count is per CPU so that no caller writes a line shared with
+	 * other CPUs: a caller may leave on another CPU than it entered on,
+	 * only the sum over all CPUs means something (modulo 2^32, exact).
+	 * Everything the caller did in the replacement is ordered before
+	 * the decrement; the remover polls the sum (no wake-up to send).
 	 */
-	if (atomic_dec_and_test(&hook->inflight) && READ_ONCE(hook->removing))
-		wake_up_all(&dmem_hook_waitq);
+	smp_mb();
+	this_cpu_dec(*hook->inflight);
 }
 
 static int dmem_hook_register_ops(struct dmem_hook *hook,
@@ -197,8 +197,7 @@ static int dmem_hook_prepare(struct dmem_hook *hook)
 	}
 	memset(&hook->ops, 0, sizeof(hook->ops));
 	memset(&hook->stub_ops, 0, sizeof(hook->stub_ops));
-	atomic_set(&hook->inflight, 0);
-	hook->removing = false;
+	hook->inflight = NULL;
 	hook->ops_registered = false;
 	hook->stub_registered = false;
 	return 0;
@@ -235,13 +234,44 @@ static int dmem_hook_find_sites(struct dmem_hook *hook)
 	return 0;
 }
 
+/*
+ * The per-CPU count of callers inside @hook's replacement, if it has one.
+ * Return: 0 or -ENOMEM (printed).
+ */
+static int dmem_hook_alloc_inflight(struct dmem_hook *hook)
+{
+	char step[96];
+	int err;
+
+	if (!hook->ipmodify)
+		return 0;
+	snprintf(step, sizeof(step), "hook %s, caller count", hook->name);
+	err = dmem_init_step(step);
+	if (err)
+		return err;
+	hook->inflight = alloc_percpu(unsigned int);
+	if (!hook->inflight) {
+		pr_err("hook %s: no memory for its per-CPU caller count\n",
+		       hook->name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void dmem_hook_free_inflight(struct dmem_hook *hook)
+{
+	free_percpu(hook->inflight);
+	hook->inflight = NULL;
+}
+
 int dmem_hook_install(struct dmem_hook *hook)
 {
 	int err;
 
 	if (hook->installed)
 		return 0;
-	err = dmem_hook_prepare(hook) ?: dmem_hook_find_sites(hook);
+	err = dmem_hook_prepare(hook) ?: dmem_hook_find_sites(hook) ?:
+	      dmem_hook_alloc_inflight(hook);
 	if (err)
 		return err;
 
@@ -250,7 +280,7 @@ int dmem_hook_install(struct dmem_hook *hook)
 					     dmem_hook_call_orig,
 					     hook->stub_site, true, "our stub");
 		if (err)
-			return err;
+			goto free_inflight;
 		hook->stub_registered = true;
 	}
 
@@ -270,11 +300,33 @@ undo_stub:
 	if (hook->stub_registered)
 		dmem_hook_unregister_ops(&hook->stub_ops);
 	hook->stub_registered = false;
+free_inflight:
+	dmem_hook_free_inflight(hook);
 	return err;
 }
 
 /* How long dmem_hook_wait_callers() waits silently, in seconds. */
 #define DMEM_HOOK_WAIT_REPORT_SECS	10
+/* How often it looks at the count, in milliseconds. */
+#define DMEM_HOOK_WAIT_POLL_MS		10
+
+/*
+ * How many callers are inside @hook's replacement.  Called once no new
+ * caller can enter (the redirection is unregistered, and the
+ * unregistration waited for the handlers that counted their callers in):
+ * the per-CPU counts only go down then, so a sum read CPU by CPU is never
+ * below the true count at its end, and a sum of 0 means every caller
+ * left.
+ */
+static unsigned int dmem_hook_callers_inside(struct dmem_hook *hook)
+{
+	unsigned int sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(hook->inflight, cpu));
+	return sum;
+}
 
 /**
  * dmem_hook_wait_callers() - wait until every caller left @hook's
@@ -286,20 +338,24 @@ undo_stub:
  * waiting for a fence); returning would let the module's text be freed
  * under it.  What is bounded is the silence: every
  * DMEM_HOOK_WAIT_REPORT_SECS seconds one pr_warn says which hook is
- * waited for, how many callers are inside and why.  The periodic wake-up
- * also keeps the hung-task detector quiet.
+ * waited for, how many callers are inside and why.  The count is polled
+ * (callers leave without a wake-up: see dmem_hook_exit()); the sleeps
+ * between polls also keep the hung-task detector quiet.
  */
 static void dmem_hook_wait_callers(struct dmem_hook *hook)
 {
-	unsigned int waited = 0;
+	unsigned long start = jiffies, report = DMEM_HOOK_WAIT_REPORT_SECS;
+	unsigned int inside;
 
-	while (!wait_event_timeout(dmem_hook_waitq,
-				   atomic_read(&hook->inflight) == 0,
-				   DMEM_HOOK_WAIT_REPORT_SECS * HZ)) {
-		waited += DMEM_HOOK_WAIT_REPORT_SECS;
-		pr_warn("hook %s: %d caller(s) still inside our replacement after %u s; waiting for them, as returning would free code they are running\n",
-			hook->name, atomic_read(&hook->inflight), waited);
+	while ((inside = dmem_hook_callers_inside(hook))) {
+		msleep(DMEM_HOOK_WAIT_POLL_MS);
+		if (time_before(jiffies, start + report * HZ))
+			continue;
+		pr_warn("hook %s: %u caller(s) still inside our replacement after %lu s; waiting for them, as returning would free code they are running\n",
+			hook->name, inside, report);
+		report += DMEM_HOOK_WAIT_REPORT_SECS;
 	}
+	smp_mb();	/* their last accesses, then our teardown */
 }
 
 void dmem_hook_remove(struct dmem_hook *hook)
@@ -312,10 +368,10 @@ void dmem_hook_remove(struct dmem_hook *hook)
 		hook->ops_registered = false;
 	}
 	/* callers already inside may still need the original */
-	WRITE_ONCE(hook->removing, true);
-	smp_mb();	/* pairs with the atomic in dmem_hook_exit() */
-	dmem_hook_wait_callers(hook);
-	hook->removing = false;
+	if (hook->inflight) {
+		dmem_hook_wait_callers(hook);
+		dmem_hook_free_inflight(hook);
+	}
 	if (hook->stub_registered) {
 		dmem_hook_unregister_ops(&hook->stub_ops);
 		hook->stub_registered = false;

@@ -52,7 +52,7 @@
 #define DMEM_HOOK_HOOK_H
 
 #include <linux/types.h>
-#include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/compiler.h>
 #include <linux/ftrace.h>
 #include <linux/module.h>
@@ -128,8 +128,7 @@ struct dmem_hook {
 	unsigned long stub_site;	/* ftrace site of @orig_stub */
 	struct ftrace_ops ops;		/* @name -> @handler */
 	struct ftrace_ops stub_ops;	/* @orig_stub -> body of @name */
-	atomic_t inflight;		/* callers inside the replacement */
-	bool removing;			/* dmem_hook_remove() waits */
+	unsigned int __percpu *inflight; /* callers inside the replacement */
 	bool installed;
 	bool ops_registered;
 	bool stub_registered;
@@ -189,7 +188,8 @@ static __always_inline void dmem_hook_handle(struct dmem_hook *hook,
 		return;
 	if (!replacement)
 		return;
-	atomic_inc(&hook->inflight);
+	/* one instruction on x86, safe while preemptible (not __this_cpu) */
+	this_cpu_inc(*hook->inflight);
 	dmem_ftrace_set_ip(fregs, replacement);
 }
 
