@@ -90,8 +90,8 @@ v0=$(vram_settled)
 check_eq "write of max 3M succeeds" "$(cgwrite -m plain "$(cg_path lim)/dmem.max" "$R 3M")" ok
 check_eq "usage reclaimed to the byte: 3 MiB" "$(dmem_read lim current "$R")" $((3 * MIB))
 check_eq "lim/a current 3 MiB" "$(dmem_read lim/a current "$R")" $((3 * MIB))
-ev=$(sed -n "s|^$R .* evicted=\([0-9]*\).*|\1|p" "$(cg_path lim)/dmem.events")
-check_eq "dmem.events: the 7 MiB reclaimed count as evicted" "$ev" $((7 * MIB))
+check_eq "dmem.events: the 7 MiB reclaimed count as evicted" \
+	"$(dmem_event lim events evicted)" $((7 * MIB))
 v1=$(vram_settled)
 # VRAM used moves by the reclaimed bytes, give or take qxl's small
 # command/release objects and buffers of earlier tests that TTM destroys
