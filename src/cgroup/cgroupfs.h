@@ -35,6 +35,21 @@
 struct dmem_cg *dmem_cg_of_current(void);
 
 /**
+ * dmem_pool_of_current_rcu() - the current task's existing pool in
+ * @region, found without a lock and without writing any shared line but
+ * the pool's reference count.
+ * @region: the region; the caller holds rcu_read_lock(), which keeps
+ *	@region's memory valid (see dmem_ttm_region_rcu())
+ *
+ * The hot path of every charge.  Does not sleep.
+ *
+ * Return: a referenced pool (drop with dmem_pool_put()), or NULL if the
+ * cgroup has no state or no pool for @region yet, or is going away (then
+ * dmem_pool_of_current() creates or finds it).
+ */
+struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region);
+
+/**
  * dmem_pool_of_current() - the pool charges of the current task go to in
  * @region (the cgroup chosen as by dmem_cg_of_current()).
  * @region: the region

@@ -68,33 +68,23 @@ struct dmem_cg *dmem_cg_of_current(void)
 	return &dc->cg;
 }
 
-/**
- * dmem_pool_of_current_fast() - the current task's existing pool in @region.
- * @region: the region
- *
- * The hot path of every charge: no reference is taken on the css or on our
- * per-cgroup state.  Under rcu_read_lock() the task's css (and so its
- * cgroup and their ancestors) cannot be freed, our state of that cgroup is
- * freed only an RCU grace period after it left the hash table, and the
- * core's pool lookup is RCU-safe itself; only the pool found gets a
- * reference.
- *
- * Return: a referenced pool, or NULL if the cgroup has no state or no pool
- * for @region yet (or is going away): the caller takes the slow path.
- */
-static struct dmem_pool *dmem_pool_of_current_fast(struct dmem_region *region)
+struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region)
 {
-	struct dmem_pool *pool = NULL;
 	struct dmem_cgstate *dc;
 	struct cgroup *cgrp;
 
-	rcu_read_lock();
+	/*
+	 * No reference on the css or on our per-cgroup state: under the
+	 * caller's RCU read section the task's css (so its cgroup and their
+	 * ancestors) cannot be freed, our state of that cgroup is freed only
+	 * a grace period after it left the hash table, and the core's pool
+	 * lookup is RCU-safe itself; only the pool found gets a reference.
+	 */
+	if (!dmem_host)
+		return NULL;
 	cgrp = dmem_css_cgroup(task_css(current, dmem_host->id)->cgroup);
 	dc = dmem_cgstate_lookup(cgrp);
-	if (dc)
-		pool = dmem_pool_find_rcu(&dc->cg, region);
-	rcu_read_unlock();
-	return pool;
+	return dc ? dmem_pool_find_rcu(&dc->cg, region) : NULL;
 }
 
 struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
@@ -104,7 +94,9 @@ struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
 
 	if (!dmem_host)
 		return ERR_PTR(-ENODEV);
-	pool = dmem_pool_of_current_fast(region);
+	rcu_read_lock();
+	pool = dmem_pool_of_current_rcu(region);
+	rcu_read_unlock();
 	if (pool)
 		return pool;
 	cg = dmem_cg_of_current();

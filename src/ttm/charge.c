@@ -13,6 +13,7 @@
 
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <drm/drm_gem.h>
 
@@ -21,6 +22,7 @@
 #include "ttm/dmem_charge.h"
 #include "ttm/context.h"
 #include "ttm/regions.h"
+#include "cgroup/cgroupfs.h"
 #include "compat/ftrace_compat.h"
 #include "hook/hook.h"
 
@@ -81,39 +83,80 @@ module_param(test_alloc_delay_ms, uint, 0);
 MODULE_PARM_DESC(test_alloc_delay_ms,
 		 "Test facility: sleep N ms (at most 60000) between a VRAM charge and the allocator; 0 = off");
 
+/*
+ * Charge @bo to the current task's pool in @man's region.  The pool is
+ * looked up under RCU, with no lock and no reference on the device entry;
+ * only a task's first charge in a region (or one racing with the pool's
+ * death) takes the slow path, which holds the entry while it creates the
+ * pool and registers the device's region if it is new.  Return: as
+ * dmem_charge_try(); -ENODEV: @man is no region, or is going away.
+ */
+static int dmem_ttm_charge_current(struct ttm_buffer_object *bo,
+				   struct ttm_resource_manager *man,
+				   struct dmem_charge *charge,
+				   struct dmem_pool **limit)
+{
+	u64 size = ttm_compat_bo_bytes(bo);
+	struct dmem_region *region;
+	struct dmem_pool *pool = NULL;
+	struct dmem_ttm_dev *dev;
+	int ret;
+
+	rcu_read_lock();
+	region = dmem_ttm_region_rcu(bo->bdev, man);
+	if (region)
+		pool = dmem_pool_of_current_rcu(region);
+	rcu_read_unlock();
+	if (pool) {
+		ret = dmem_charge_try_pool(pool, size, charge, limit);
+		if (ret != -ENODEV)
+			return ret;
+	}
+
+	dev = dmem_ttm_dev_get(bo->bdev, man);
+	if (!dev) {
+		dmem_ttm_discover(bo, man);
+		dev = dmem_ttm_dev_get(bo->bdev, man);
+		if (!dev)
+			return -ENODEV;
+	}
+	ret = dmem_charge_try(dmem_ttm_dev_region(dev), size, charge, limit);
+	dmem_ttm_dev_put(dev);
+	return ret;
+}
+
 /**
- * dmem_ttm_charged_alloc() - charge @dev's region, then allocate.
- * @dev: the device entry of the VRAM manager (referenced by the caller)
- * @man: the VRAM manager
+ * dmem_ttm_resource_alloc() - replacement of ttm_resource_alloc().
  * @bo: the buffer object
  * @place: where to allocate
  * @res_ptr: the new resource
  *
- * A region going away (dmem_charge_try() says -ENODEV) makes the
- * allocation run uncharged, like one in a manager that is no region
- * (never -ENOSPC: that would make TTM evict for nothing).
+ * For a VRAM-region manager: charge, then allocate.  A charge over a
+ * dmem.max fails with -ENOSPC (TTM then evicts or falls back, as upstream)
+ * and remembers the limit pool for the eviction that follows.  A manager
+ * that is no region, or a region going away (the charge says -ENODEV),
+ * allocates uncharged (never -ENOSPC: that would make TTM evict for
+ * nothing).  The charge keeps its pool, and so the region's memory, alive
+ * until the uncharge, even if ttm_device_fini() runs meanwhile.
  *
  * Return: as ttm_resource_alloc().
  */
-static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
-				  struct ttm_resource_manager *man,
-				  struct ttm_buffer_object *bo,
-				  const struct ttm_place *place,
-				  struct ttm_resource **res_ptr)
+static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
+				   const struct ttm_place *place,
+				   struct ttm_resource **res_ptr)
 {
+	struct ttm_resource_manager *man = ttm_manager_type(bo->bdev,
+							    place->mem_type);
 	struct dmem_ttm_charge *rec;
 	struct dmem_ttm_ctx *ctx;
 	struct dmem_charge charge;
 	struct dmem_pool *limit;
 	int ret;
 
-	rec = dmem_ttm_charge_alloc();
-	if (!rec)
-		return -ENOMEM;
-	ret = dmem_charge_try(dmem_ttm_dev_region(dev), ttm_compat_bo_bytes(bo),
-			      &charge, &limit);
+	if (!man || place->mem_type != DMEM_TTM_VRAM)
+		return orig_ttm_resource_alloc(bo, place, res_ptr);
+	ret = dmem_ttm_charge_current(bo, man, &charge, &limit);
 	if (ret) {
-		dmem_ttm_charge_free(rec);
 		if (ret == -ENODEV)
 			return orig_ttm_resource_alloc(bo, place, res_ptr);
 		if (ret == -ENOSPC)
@@ -122,6 +165,11 @@ static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
 					      charge.pool, limit,
 					      DMEM_ALLOC_EVICT_NONE);
 		return ret;
+	}
+	rec = dmem_ttm_charge_alloc();
+	if (!rec) {
+		dmem_pool_put(dmem_charge_cancel(&charge));
+		return -ENOMEM;
 	}
 
 	if (unlikely(test_alloc_delay_ms))
@@ -144,43 +192,6 @@ static int dmem_ttm_charged_alloc(struct dmem_ttm_dev *dev,
 	rec->charge = charge;
 	dmem_ttm_track(rec);
 	return 0;
-}
-
-/**
- * dmem_ttm_resource_alloc() - replacement of ttm_resource_alloc().
- * @bo: the buffer object
- * @place: where to allocate
- * @res_ptr: the new resource
- *
- * For a VRAM-region manager: charge, then allocate.  A charge over a
- * dmem.max fails with -ENOSPC (TTM then evicts or falls back, as upstream)
- * and remembers the limit pool for the eviction that follows.
- *
- * Return: as ttm_resource_alloc().
- */
-static int dmem_ttm_resource_alloc(struct ttm_buffer_object *bo,
-				   const struct ttm_place *place,
-				   struct ttm_resource **res_ptr)
-{
-	struct ttm_resource_manager *man = ttm_manager_type(bo->bdev,
-							    place->mem_type);
-	struct dmem_ttm_dev *dev = NULL;
-	int ret;
-
-	if (man && place->mem_type == DMEM_TTM_VRAM) {
-		dev = dmem_ttm_dev_get(bo->bdev, man);
-		if (!dev) {
-			dmem_ttm_discover(bo, man);
-			dev = dmem_ttm_dev_get(bo->bdev, man);
-		}
-	}
-	if (dev) {
-		ret = dmem_ttm_charged_alloc(dev, man, bo, place, res_ptr);
-		dmem_ttm_dev_put(dev);
-	} else {
-		ret = orig_ttm_resource_alloc(bo, place, res_ptr);
-	}
-	return ret;
 }
 
 /**

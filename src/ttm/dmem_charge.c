@@ -28,25 +28,20 @@ static void dmem_charge_pool_release(struct dmem_pool *pool)
 	dmem_pool_put(pool);
 }
 
-int dmem_charge_try(struct dmem_region *region, u64 size,
-		    struct dmem_charge *charge, struct dmem_pool **limit)
+/*
+ * Charge @pool (referenced, its cgroup pinned).  -ENODEV: the pool died
+ * under us; both are dropped.  Otherwise as dmem_charge_try().
+ */
+static int dmem_charge_pinned(struct dmem_pool *pool, u64 size,
+			      struct dmem_charge *charge,
+			      struct dmem_pool **limit)
 {
-	struct dmem_pool *pool;
-	unsigned int tries;
-	int ret = -ENODEV;
+	int ret = dmem_pool_try_charge(pool, size, limit);
 
-	for (tries = 0; tries < 2; tries++) {
-		pool = dmem_charge_pool_of_current(region);
-		if (IS_ERR(pool))
-			/* region going away, or no memory for the pool */
-			return PTR_ERR(pool) == -ENOMEM ? -ENOMEM : -ENODEV;
-		ret = dmem_pool_try_charge(pool, size, limit);
-		if (ret != -ENODEV)
-			break;
+	if (ret == -ENODEV) {
 		dmem_charge_pool_release(pool);
-	}
-	if (ret == -ENODEV)
 		return -ENODEV;
+	}
 	charge->pool = pool;
 	charge->size = size;
 	if (ret) {
@@ -55,6 +50,30 @@ int dmem_charge_try(struct dmem_region *region, u64 size,
 		return -ENOSPC;
 	}
 	return 0;
+}
+
+int dmem_charge_try(struct dmem_region *region, u64 size,
+		    struct dmem_charge *charge, struct dmem_pool **limit)
+{
+	struct dmem_pool *pool;
+	unsigned int tries;
+	int ret = -ENODEV;
+
+	for (tries = 0; tries < 2 && ret == -ENODEV; tries++) {
+		pool = dmem_charge_pool_of_current(region);
+		if (IS_ERR(pool))
+			/* region going away, or no memory for the pool */
+			return PTR_ERR(pool) == -ENOMEM ? -ENOMEM : -ENODEV;
+		ret = dmem_charge_pinned(pool, size, charge, limit);
+	}
+	return ret;
+}
+
+int dmem_charge_try_pool(struct dmem_pool *pool, u64 size,
+			 struct dmem_charge *charge, struct dmem_pool **limit)
+{
+	dmem_cg_pin(dmem_pool_cg(pool));
+	return dmem_charge_pinned(pool, size, charge, limit);
 }
 
 void dmem_charge_keep(struct dmem_charge *charge)

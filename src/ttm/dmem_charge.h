@@ -52,6 +52,23 @@ int dmem_charge_try(struct dmem_region *region, u64 size,
 		    struct dmem_charge *charge, struct dmem_pool **limit);
 
 /**
+ * dmem_charge_try_pool() - charge @size bytes to @pool, a pool the
+ * current task's charges go to, found by dmem_pool_of_current_rcu().
+ * @pool: the pool; its reference passes to this call
+ * @size: bytes
+ * @charge: filled in
+ * @limit: as for dmem_charge_try()
+ *
+ * The lock-free path of a charge: no lookup, no sleep.
+ *
+ * Return: as dmem_charge_try(), except that -ENODEV means only that @pool
+ * died under us (nothing is held): the caller looks the pool up again
+ * with dmem_charge_try().
+ */
+int dmem_charge_try_pool(struct dmem_pool *pool, u64 size,
+			 struct dmem_charge *charge, struct dmem_pool **limit);
+
+/**
  * dmem_charge_keep() - the charge of dmem_charge_try() stays: drop the
  * handle's pool reference.
  * @charge: a charge from dmem_charge_try() that returned 0

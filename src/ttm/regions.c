@@ -35,10 +35,10 @@
  * @bdev: the TTM device (only compared, never dereferenced after fini)
  * @man: its VRAM manager
  * @region: the registered region
- * @ref: one for the list, one per user of @region (dmem_ttm_dev_get());
- *	the last put unregisters @region, so a region found by an
- *	allocation stays registered while that allocation uses it, even if
- *	ttm_device_fini() runs meanwhile
+ * @ref: one for the list, one per user of @region (dmem_ttm_dev_get():
+ *	reclaim, and a task's first charge in the region while it creates
+ *	its pool); the last put unregisters @region.  Charges found through
+ *	dmem_ttm_region_rcu() take none: their pool keeps the region alive
  * @rcu: frees the entry after a grace period: allocations look entries up
  *	under RCU, without a lock
  */
@@ -216,15 +216,28 @@ struct ttm_resource_manager *dmem_ttm_dev_man(const struct dmem_ttm_dev *dev)
 	return dev->man;
 }
 
+struct dmem_region *dmem_ttm_region_rcu(struct ttm_device *bdev,
+					struct ttm_resource_manager *man)
+{
+	struct dmem_ttm_dev *dev = dmem_ttm_dev_find_rcu(bdev);
+
+	/*
+	 * An entry seen on the list holds its region's registration
+	 * reference until after it leaves the list, and the region is freed
+	 * a grace period after its last reference: so the region's memory
+	 * stays valid for the rest of the caller's read section, registered
+	 * or not (the core refuses to charge an unregistered region).
+	 */
+	return dev && dev->man == man ? dev->region : NULL;
+}
+
 bool dmem_ttm_is_region(struct ttm_device *bdev,
 			struct ttm_resource_manager *man)
 {
-	struct dmem_ttm_dev *dev;
 	bool found;
 
 	rcu_read_lock();
-	dev = dmem_ttm_dev_find_rcu(bdev);
-	found = dev && dev->man == man;
+	found = dmem_ttm_region_rcu(bdev, man);
 	rcu_read_unlock();
 	return found;
 }

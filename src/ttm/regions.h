@@ -40,6 +40,20 @@ void dmem_ttm_dev_put(struct dmem_ttm_dev *dev);
 struct dmem_region *dmem_ttm_dev_region(const struct dmem_ttm_dev *dev);
 
 /**
+ * dmem_ttm_region_rcu() - the region of @man, if it is one, without a
+ * reference.
+ * @bdev: the TTM device
+ * @man: a manager of @bdev
+ *
+ * Caller holds rcu_read_lock().  Writes nothing.
+ *
+ * Return: the region, whose memory stays valid until rcu_read_unlock()
+ * (it may be unregistered meanwhile), or NULL.
+ */
+struct dmem_region *dmem_ttm_region_rcu(struct ttm_device *bdev,
+					struct ttm_resource_manager *man);
+
+/**
  * dmem_ttm_dev_get_by_name() - the registry entry of the region @name.
  * @name: a region name, not necessarily NUL-terminated
  * @len: its length
