@@ -84,31 +84,34 @@ struct dmem_region {
  * @rcu: deferred freeing.
  */
 struct dmem_pool {
+	/* read by every charge, written when a limit changes (64 bytes) */
 	struct dmem_cg *cg;
 	struct dmem_region *region;
 	struct dmem_pool *parent;
-	struct list_head cg_node;
-	struct list_head region_node;
-	refcount_t ref;
 	bool dead;
 	u8 limits_set;
-	atomic_t list_ref_dropped;
-
-	atomic64_t usage;
 	u64 min;
 	u64 low;
 	u64 max;
 	u64 high;
+
+	/* written by every charge and uncharge here or below (64 bytes) */
+	atomic64_t usage;
+	refcount_t ref;
+	atomic_t list_ref_dropped;
 	atomic_t above_high;
 	atomic64_t peak;
 	atomic64_t min_usage;
 	atomic64_t low_usage;
 	atomic64_t children_min_usage;
 	atomic64_t children_low_usage;
+
+	/* read by lookups, written when a pool is linked or unlinked */
+	struct list_head cg_node;
+	struct list_head region_node;
+	struct rcu_head rcu;
 	atomic64_t events[DMEM_EVENT_COUNT];
 	atomic64_t events_local[DMEM_EVENT_COUNT];
-
-	struct rcu_head rcu;
 };
 
 /* Protects the region list and every pool list (see above). */

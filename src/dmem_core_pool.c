@@ -107,6 +107,18 @@ struct dmem_pool *dmem_pool_find_rcu(struct dmem_cg *cg,
 	return pool;
 }
 
+/*
+ * The fields every charge writes share one cache line, and the fields
+ * every charge only reads share another: with a pool of at most 256 bytes
+ * (kmalloc-256, whose objects are aligned to their size) the first two
+ * 64-byte groups of struct dmem_pool are two whole lines, so CPUs charging
+ * in one cgroup do not take the limits and links from each other.
+ */
+static_assert(offsetof(struct dmem_pool, usage) == 64);
+static_assert(offsetof(struct dmem_pool, cg_node) == 128);
+static_assert(sizeof(struct dmem_pool) <= 256 &&
+	      sizeof(struct dmem_pool) > 128);
+
 /* A new, unlinked pool of @cg for @region, without parent yet. */
 static struct dmem_pool *dmem_pool_alloc(struct dmem_cg *cg,
 					 struct dmem_region *region)

@@ -32,6 +32,7 @@ typedef uint8_t u8;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define fallthrough	__attribute__((__fallthrough__))
+#define static_assert(expr, ...) _Static_assert(expr, #expr)
 #define __always_unused	__attribute__((unused))
 #define __must_check	__attribute__((warn_unused_result))
 
