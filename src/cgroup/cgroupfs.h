@@ -23,59 +23,44 @@
 #include "dmem_core.h"
 
 /**
- * dmem_cg_of_current() - the dmem state charges of the current task go to.
- *
- * That is the cgroup upstream's dmem css of the task belongs to: the
- * task's own cgroup if its parent enables dmem, else the nearest ancestor
- * whose parent does, else the root.  May sleep (first use allocates).
- *
- * Return: a referenced struct dmem_cg (drop with dmem_cg_put()), or
- * ERR_PTR(-ENOMEM) / ERR_PTR(-ENODEV) (host controller not usable).
- */
-struct dmem_cg *dmem_cg_of_current(void);
-
-/**
  * dmem_pool_of_current_rcu() - the current task's existing pool in
- * @region, found without a lock and without writing any shared line but
- * the pool's reference count.
+ * @region, found without a lock, its cgroup pinned.
  * @region: the region; the caller holds rcu_read_lock(), which keeps
  *	@region's memory valid (see dmem_ttm_region_rcu())
  *
- * The hot path of every charge.  Does not sleep.
+ * The hot path of every charge.  The pool is that of the cgroup upstream's
+ * dmem css of the task belongs to: the task's own cgroup if its parent
+ * enables dmem, else the nearest ancestor whose parent does, else the
+ * root.  The cgroup is pinned (a css reference) inside the caller's read
+ * section, so it cannot be released once the task is moved out and the
+ * cgroup removed, whatever the caller does next.  Does not sleep.
  *
- * Return: a referenced pool (drop with dmem_pool_put()), or NULL if the
- * cgroup has no state or no pool for @region yet, or is going away (then
+ * Return: a referenced pool with its cgroup pinned (drop with
+ * dmem_cg_unpin() and dmem_pool_put()), or NULL if the cgroup has no state
+ * or no pool for @region yet, or is being released (then
  * dmem_pool_of_current() creates or finds it).
  */
 struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region);
 
 /**
  * dmem_pool_of_current() - the pool charges of the current task go to in
- * @region (the cgroup chosen as by dmem_cg_of_current()).
+ * @region, created with its ancestors if missing.
  * @region: the region
  *
- * An existing pool is found under RCU without reference count operations
- * on the cgroup; a missing one is created with its ancestors.  May sleep.
+ * As dmem_pool_of_current_rcu(), falling back to creating the cgroup's
+ * state and pool; the cgroup stays pinned throughout (creating may sleep).
+ * May sleep.
  *
- * Return: a referenced pool (drop with dmem_pool_put()), or an ERR_PTR:
+ * Return: a referenced pool with its cgroup pinned (drop with
+ * dmem_cg_unpin() and dmem_pool_put()), or an ERR_PTR (nothing held):
  * -ENODEV (region unregistered, cgroup going away, host controller not
  * usable) or -ENOMEM.
  */
 struct dmem_pool *dmem_pool_of_current(struct dmem_region *region);
 
 /**
- * dmem_cg_pin() - keep @cg's cgroup from being released while a charge
- * made to it is outstanding (a reference on the cgroup's css).
- * @cg: a dmem_cg from dmem_cg_of_current() or a pool of it.
- *
- * Every dmem_cg_pin() needs one dmem_cg_unpin().  Any context.
- *
- * Return: nothing.
- */
-void dmem_cg_pin(struct dmem_cg *cg);
-
-/**
- * dmem_cg_unpin() - drop a pin taken with dmem_cg_pin().
+ * dmem_cg_unpin() - drop the pin of a cgroup taken by
+ * dmem_pool_of_current() or dmem_pool_of_current_rcu().
  * @cg: the pinned dmem_cg.
  *
  * Any context.

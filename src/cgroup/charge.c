@@ -50,47 +50,58 @@ static struct cgroup *dmem_charge_cgroup_get(void)
 	}
 }
 
-struct dmem_cg *dmem_cg_of_current(void)
+/*
+ * The state of the cgroup the current task charges to, referenced, with
+ * that cgroup pinned (the css reference taken to find it is kept: the
+ * cgroup cannot be released while the caller creates a pool, which may
+ * sleep).  May sleep.  Return: the state, or an ERR_PTR (nothing held).
+ */
+static struct dmem_cgstate *dmem_cgstate_of_current_pinned(void)
 {
 	struct dmem_cgstate *dc;
 	struct cgroup *cgrp;
 
-	if (!dmem_host)
-		return ERR_PTR(-ENODEV);
 	do {
 		cgrp = dmem_charge_cgroup_get();
 		dc = dmem_cgstate_find_or_create(cgrp);
-		cgroup_put(cgrp);
+		if (IS_ERR(dc))
+			cgroup_put(cgrp);
 		/* -EAGAIN: dmem was disabled above us meanwhile; look again */
 	} while (dc == ERR_PTR(-EAGAIN));
-	if (IS_ERR(dc))
-		return ERR_CAST(dc);
-	return &dc->cg;
+	return dc;
 }
 
 struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region)
 {
+	struct dmem_pool *pool = NULL;
 	struct dmem_cgstate *dc;
 	struct cgroup *cgrp;
 
 	/*
-	 * No reference on the css or on our per-cgroup state: under the
-	 * caller's RCU read section the task's css (so its cgroup and their
-	 * ancestors) cannot be freed, our state of that cgroup is freed only
-	 * a grace period after it left the hash table, and the core's pool
-	 * lookup is RCU-safe itself; only the pool found gets a reference.
+	 * Under the caller's RCU read section the task's css (so its cgroup
+	 * and their ancestors) cannot be freed, our state of that cgroup is
+	 * freed only a grace period after it left the hash table, and the
+	 * core's pool lookup is RCU-safe itself.  But the task may have been
+	 * moved out and the cgroup removed and released meanwhile: only a
+	 * css_tryget() that succeeds here, inside the section, makes the
+	 * cgroup safe to use after it (never a reference taken later).
 	 */
 	if (!dmem_host)
 		return NULL;
 	cgrp = dmem_css_cgroup(task_css(current, dmem_host->id)->cgroup);
 	dc = dmem_cgstate_lookup(cgrp);
-	return dc ? dmem_pool_find_rcu(&dc->cg, region) : NULL;
+	if (!dc || !css_tryget(&cgrp->self))
+		return NULL;
+	pool = dmem_pool_find_rcu(&dc->cg, region);
+	if (!pool)
+		cgroup_put(cgrp);
+	return pool;
 }
 
 struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
 {
+	struct dmem_cgstate *dc;
 	struct dmem_pool *pool;
-	struct dmem_cg *cg;
 
 	if (!dmem_host)
 		return ERR_PTR(-ENODEV);
@@ -99,17 +110,14 @@ struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
 	rcu_read_unlock();
 	if (pool)
 		return pool;
-	cg = dmem_cg_of_current();
-	if (IS_ERR(cg))
-		return ERR_CAST(cg);
-	pool = dmem_pool_get(cg, region);
-	dmem_cg_put(cg);
+	dc = dmem_cgstate_of_current_pinned();
+	if (IS_ERR(dc))
+		return ERR_CAST(dc);
+	pool = dmem_pool_get(&dc->cg, region);
+	if (IS_ERR(pool))
+		cgroup_put(dc->cgrp);
+	dmem_cg_put(&dc->cg);
 	return pool;
-}
-
-void dmem_cg_pin(struct dmem_cg *cg)
-{
-	cgroup_get(to_dmem_cgstate(cg)->cgrp);
 }
 
 void dmem_cg_unpin(struct dmem_cg *cg)

@@ -3,22 +3,41 @@
  * dmem-backport: charging the current task's cgroup in a region (see
  * src/ttm/dmem_charge.h).
  */
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/module.h>
 
 #include "ttm/dmem_charge.h"
 #include "cgroup/cgroupfs.h"
 
 /*
- * The current task's pool in @region, its cgroup pinned: the pin is taken
- * before anything can sleep, so the cgroup stays while the allocation is
- * in flight; it passes to the charge on success.
+ * Test facility (root, at load only, like test_alloc_delay_ms): sleep this
+ * long between finding the current task's pool and charging it, a window
+ * in which a test moves the task and removes its cgroup
+ * (tests/vm/tests/ttm_lookup_rmdir_race.sh).  At most 60 s per charge.
+ */
+static unsigned int test_lookup_delay_ms;
+module_param(test_lookup_delay_ms, uint, 0);
+MODULE_PARM_DESC(test_lookup_delay_ms,
+		 "Test facility: sleep N ms (at most 60000) between finding the task's pool and charging it; 0 = off");
+
+static void dmem_charge_test_delay(void)
+{
+	if (unlikely(test_lookup_delay_ms))
+		msleep(min(test_lookup_delay_ms, 60000U));
+}
+
+/*
+ * The current task's pool in @region, its cgroup pinned by the lookup
+ * itself: the cgroup stays while the allocation is in flight, even if the
+ * task is moved out and the cgroup removed; the pin passes to the charge
+ * on success.
  */
 static struct dmem_pool *dmem_charge_pool_of_current(struct dmem_region *region)
 {
 	struct dmem_pool *pool = dmem_pool_of_current(region);
 
-	if (!IS_ERR(pool))
-		dmem_cg_pin(dmem_pool_cg(pool));
+	dmem_charge_test_delay();
 	return pool;
 }
 
@@ -72,7 +91,7 @@ int dmem_charge_try(struct dmem_region *region, u64 size,
 int dmem_charge_try_pool(struct dmem_pool *pool, u64 size,
 			 struct dmem_charge *charge, struct dmem_pool **limit)
 {
-	dmem_cg_pin(dmem_pool_cg(pool));
+	dmem_charge_test_delay();
 	return dmem_charge_pinned(pool, size, charge, limit);
 }
 

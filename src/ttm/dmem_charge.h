@@ -7,8 +7,8 @@
  * charge (dmem_charge_keep(), the allocation succeeded) or cancels it
  * (dmem_charge_cancel()); a kept charge is undone with
  * dmem_charge_release().  Built on the cgroup glue's
- * dmem_pool_of_current(), dmem_cg_pin() and dmem_cg_unpin() and the
- * core's pool counters.
+ * dmem_pool_of_current() (which pins the pool's cgroup) and
+ * dmem_cg_unpin() and the core's pool counters.
  */
 #ifndef DMEM_TTM_DMEM_CHARGE_H
 #define DMEM_TTM_DMEM_CHARGE_H
@@ -54,7 +54,7 @@ int dmem_charge_try(struct dmem_region *region, u64 size,
 /**
  * dmem_charge_try_pool() - charge @size bytes to @pool, a pool the
  * current task's charges go to, found by dmem_pool_of_current_rcu().
- * @pool: the pool; its reference passes to this call
+ * @pool: the pool; its reference and its cgroup's pin pass to this call
  * @size: bytes
  * @charge: filled in
  * @limit: as for dmem_charge_try()
