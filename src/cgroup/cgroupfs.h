@@ -47,9 +47,9 @@ struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region);
  * @region, created with its ancestors if missing.
  * @region: the region
  *
- * As dmem_pool_of_current_rcu(), falling back to creating the cgroup's
- * state and pool; the cgroup stays pinned throughout (creating may sleep).
- * May sleep.
+ * The slow path of a charge, after dmem_pool_of_current_rcu() found no
+ * pool (or a dying one): finds or creates the cgroup's state and pool,
+ * with the cgroup pinned throughout (creating may sleep).  May sleep.
  *
  * Return: a referenced pool with its cgroup pinned (drop with
  * dmem_cg_unpin() and dmem_pool_put()), or an ERR_PTR (nothing held):

@@ -73,7 +73,7 @@ static struct dmem_cgstate *dmem_cgstate_of_current_pinned(void)
 
 struct dmem_pool *dmem_pool_of_current_rcu(struct dmem_region *region)
 {
-	struct dmem_pool *pool = NULL;
+	struct dmem_pool *pool;
 	struct dmem_cgstate *dc;
 	struct cgroup *cgrp;
 
@@ -103,13 +103,13 @@ struct dmem_pool *dmem_pool_of_current(struct dmem_region *region)
 	struct dmem_cgstate *dc;
 	struct dmem_pool *pool;
 
+	/*
+	 * The slow path: the caller's lock-free lookup
+	 * (dmem_pool_of_current_rcu()) found nothing or a dying pool, so no
+	 * second one here; dmem_pool_get() finds an existing pool itself.
+	 */
 	if (!dmem_host)
 		return ERR_PTR(-ENODEV);
-	rcu_read_lock();
-	pool = dmem_pool_of_current_rcu(region);
-	rcu_read_unlock();
-	if (pool)
-		return pool;
 	dc = dmem_cgstate_of_current_pinned();
 	if (IS_ERR(dc))
 		return ERR_CAST(dc);
