@@ -3,7 +3,7 @@
 # `make check` / .ci/run: every test suite of the project, one stage each.
 #
 # Stages: install-deps, downloads (kernels + linux-source, cached), userspace
-# unit tests, fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
+# unit tests, the runners' planning (tests/scripts), fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
 # the differential suite in userspace, KUnit 6.1, KUnit on the 6.12 debug
 # kernel, the whole in-guest suite on 6.1, on 6.12 and on the 6.12 debug
 # kernel (three lanes on two cores: see "In-guest" below), packaging test.
@@ -219,6 +219,50 @@ downloads() {
 	[ $cold = 0 ] || echo "$(($(date +%s) - start))" >"$cache/timings/downloads.cold"
 }
 
+# plan_lanes: snapshot the in-guest times (so all three debug parts cut
+# the same way) and set base1..3, the expected seconds of the other stages
+# in each lane (a stock suite, or KUnit on the debug kernel and the
+# package test), and $dbg, the command of a debug part.  The times are
+# this machine's last runs, else those recorded in the repository
+# (tests/vm/times/: what a fresh machine plans by).
+plan_lanes() {
+	local s
+	for s in 6.1 6.12 6.12-debug; do
+		cp "$tdir/vm-$s.tests" "$logdir/vm-$s.tests" 2>/dev/null || : >"$logdir/vm-$s.tests"
+	done
+	base1=0 base2=0 base3=0
+	want vm-6.12 && base1=$(suite_secs 6.12)
+	want vm-6.1 && base2=$(suite_secs 6.1)
+	want kunit-6.12-debug && base3=$(last_secs kunit-6.12-debug)
+	want package && base3=$((base3 + $(last_secs package)))
+	dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
+	dbg="$dbg VM_SHARD_BASE=$base1,$base2,$base3 tests/vm/run.sh --kver 6.12-debug"
+	dbg="$dbg --all --shard"
+}
+# expected seconds of a stock suite (what runs beside the debug part in
+# its lane)
+suite_secs() { VM_TIMES=$logdir/vm-$1.tests tests/vm/run.sh --kver "$1" --all --estimate 2>/dev/null || echo 0; }
+# last time of a stage here, else the time recorded in tests/vm/times/stages
+last_secs() {
+	cat "$tdir/$1.last" 2>/dev/null ||
+		awk -v s="$1" '$1 == s { print $2; f = 1 } END { if (!f) print 120 }' tests/vm/times/stages
+}
+
+# --plan: print how the in-guest lanes would run (for tests/scripts/run.sh:
+# each lane's other stages and expected seconds, then the tests of its
+# part of the debug suite) and exit; nothing is installed, built or run.
+if [ "${1:-}" = --plan ]; then
+	tdir="$cache/timings"
+	plan_lanes
+	k=0
+	for b in "$base1" "$base2" "$base3"; do
+		k=$((k + 1))
+		# shellcheck disable=SC2086 # the command is split into words on purpose
+		echo "lane $k: base $b: $($dbg $k/3 --list 2>/dev/null | tr '\n' ' ')"
+	done
+	exit 0
+fi
+
 step install-deps scripts/install-deps.sh
 step downloads downloads
 
@@ -235,6 +279,8 @@ if want kunit-6.12-debug || want vm-6.12-debug; then
 fi
 
 stage user make -s -C tests/user test
+# the test runners' planning: recorded times, the in-guest lanes' cut
+stage scripts bash tests/scripts/run.sh
 stage fuzz make -s -C tests/user fuzz
 stage modules scripts/build-modules.sh
 # The differential suite in userspace against the kernel's own
@@ -269,29 +315,15 @@ fi
 # The debug suite is cut in three by expected time so that the lanes end
 # together (run.sh --shard: longest test first into the lane with the
 # least time so far, counting the lane's other stages; the times are each
-# test's time alone on an idle core from the last runs, snapshotted here
-# so all parts cut the same way).  Each part ends with its own
+# test's time alone on an idle core from the last runs here, else as
+# recorded in tests/vm/times/, snapshotted by plan_lanes so all parts cut
+# the same way).  Each part ends with its own
 # kernel-reports result (any KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG
 # report in its boot logs).
 tdir="$cache/timings"
-for s in 6.1 6.12 6.12-debug; do
-	cp "$tdir/vm-$s.tests" "$logdir/vm-$s.tests" 2>/dev/null || : >"$logdir/vm-$s.tests"
-done
-# expected seconds of a stock suite (what runs beside the debug part in
-# its lane)
-suite_secs() { VM_TIMES=$logdir/vm-$1.tests tests/vm/run.sh --kver "$1" --all --estimate 2>/dev/null || echo 0; }
-# last time of a stage (default $2 s)
-last_secs() { cat "$tdir/$1.last" 2>/dev/null || echo "$2"; }
-base1=0 base2=0 base3=0
-want vm-6.12 && base1=$(suite_secs 6.12)
-want vm-6.1 && base2=$(suite_secs 6.1)
-want kunit-6.12-debug && base3=$(last_secs kunit-6.12-debug 100)
-want package && base3=$((base3 + $(last_secs package 120)))
+plan_lanes
 ! want vm-6.12-debug ||
 	echo "==== in-guest lanes: expected $base1 s, $base2 s and $base3 s of other stages beside the three parts of the debug suite"
-dbg="env VM_TIMES=$logdir/vm-6.12-debug.tests VM_TIMES_STOCK=$logdir/vm-6.12.tests"
-dbg="$dbg VM_SHARD_BASE=$base1,$base2,$base3 tests/vm/run.sh --kver 6.12-debug"
-dbg="$dbg --all --shard"
 lanes "vm-6.12:tests/vm/run.sh --kver 6.12 --all" "vm-6.12-debug-1:$dbg 1/3" \
 	-- "vm-6.1:tests/vm/run.sh --kver 6.1 --all" "vm-6.12-debug-2:$dbg 2/3" \
 	-- "kunit-6.12-debug:scripts/kunit.sh 6.12-debug" "vm-6.12-debug-3:$dbg 3/3" \

@@ -4,6 +4,7 @@
 #
 # usage: tests/vm/run.sh --kver 6.1|6.12|6.12-debug (kernels.tsv: ci-guest) [--test NAME ...|--all] [--smp N]
 #                        [--isolate] [--file PATH] [--show] [--icount] [--shard K/N]
+#                        [--estimate] [--list]
 #   --test NAME   a test in tests/vm/tests/NAME.sh (repeatable; several names
 #                 may follow one --test)
 #   --all         every test whose "# kernels:" header includes the series
@@ -27,19 +28,24 @@
 #                 VMLINUZ, as fetch-kernel.sh writes); tests see series S and
 #                 run if their "# kernels:" header names S or every CI series
 #   --shard K/N   run only the K-th of N parts of the selection (scripts/check.sh
-#                 runs the debug suite as two parts, one after each stock
-#                 suite, so that both cores stay busy to the end).  The
-#                 parts are cut by expected time (longest test first into
-#                 the part with the least time so far) from the guest times
-#                 of the last runs ($VM_TIMES, default
-#                 ~/.cache/dmem-backport/timings/vm-<series>.tests; a debug
-#                 test never timed there counts 3x its 6.12 time, a test
-#                 timed nowhere its "# timeout:" / 6, x3 on the debug
-#                 kernel: tests/vm/lib/shard.py); VM_SHARD_BASE="S1,...,SN" is the time each
-#                 part already has (what else runs before it on its core).
-#                 Every selected test is in exactly one part.
+#                 runs the debug suite as three parts, one in each in-guest
+#                 lane, so that the lanes end together).  The parts are cut
+#                 by expected time (longest test first into the part with
+#                 the least time so far; tests/vm/lib/shard.py).  A test's
+#                 expected time is its time in the last runs here
+#                 ($VM_TIMES, default
+#                 ~/.cache/dmem-backport/timings/vm-<series>.tests), else
+#                 its time recorded in the repository
+#                 (tests/vm/times/vm-<series>.tests: what a fresh machine
+#                 cuts by), else 3x its 6.12 time on the debug kernel, else
+#                 its "# timeout:" / 6 (x3 on the debug kernel).
+#                 VM_SHARD_BASE="S1,...,SN" is the time each part already
+#                 has (what else runs before it on its core).  Every
+#                 selected test is in exactly one part.
 #   --estimate    print the expected guest seconds of the selection (same
 #                 times as --shard) and exit
+#   --list        print the selected tests (after --shard), one per line,
+#                 and exit
 #
 # After the tests: one result <series>/kernel-reports that fails if any
 # boot log of the run has a kernel report (BUG, WARNING, Oops, KASAN,
@@ -76,7 +82,7 @@ cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
 # shellcheck source=tests/shared/results.sh
 . "$repo/tests/shared/results.sh"
 
-series="" smp=1 all=0 isolate=0 show=0 icount="" shard="" estimate=""
+series="" smp=1 all=0 isolate=0 show=0 icount="" shard="" estimate="" list=""
 tests=()
 declare -A tpath=()
 while [ $# -gt 0 ]; do
@@ -89,6 +95,7 @@ while [ $# -gt 0 ]; do
 	--icount) icount=1; shift ;;
 	--shard) shard=$2; shift 2 ;;
 	--estimate) estimate=1; shift ;;
+	--list) list=1; shift ;;
 	--file)
 		t=$(basename "$2" .sh)
 		tpath[$t]=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -160,7 +167,8 @@ times_file="$cache/timings/vm-$series.tests"
 with_timeouts() { for t in "${sel[@]}"; do echo "$t $(header "${tpath[$t]}" timeout)"; done; }
 shard_py() { # shard_py MODE [K/N]
 	with_timeouts | python3 "$here/lib/shard.py" "$@" "${VM_TIMES:-$times_file}" \
-		"${VM_TIMES_STOCK:-$cache/timings/vm-$gseries.tests}" "$tscale"
+		"${VM_TIMES_STOCK:-$cache/timings/vm-$gseries.tests}" "$tscale" \
+		"$here/times/vm-$series.tests"
 }
 if [ -n "$estimate" ]; then
 	shard_py estimate
@@ -174,6 +182,10 @@ if [ -n "$shard" ]; then
 	mine=$(shard_py part "$shard")
 	# shellcheck disable=SC2206 # test names are words
 	sel=($mine)
+fi
+if [ -n "$list" ]; then
+	for t in "${sel[@]}"; do echo "$t"; done
+	exit 0
 fi
 
 # ------------------------------------------------------------ kernel

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Expected guest time of in-guest tests, and a suite cut into parts.
 
-usage: shard.py estimate TIMES STOCK-TIMES SCALE
-       shard.py part K/N TIMES STOCK-TIMES SCALE
+usage: shard.py estimate TIMES STOCK-TIMES SCALE SEED-TIMES
+       shard.py part K/N TIMES STOCK-TIMES SCALE SEED-TIMES
 
 stdin: one "TEST TIMEOUT" line per selected test, in run order (TIMEOUT:
 its "# timeout:" header, default 180).  TIMES: "TEST SECONDS ..." lines of
 the last runs on this kernel (tests/vm/run.sh keeps them in
 ~/.cache/dmem-backport/timings/vm-<series>.tests); STOCK-TIMES: the same
 for the stock kernel of the series (used, times SCALE, for a test never
-timed on a debug kernel).  A test timed nowhere costs TIMEOUT / 6 x SCALE
+timed on a debug kernel).  SEED-TIMES: the same for this kernel, as
+recorded in the repository (tests/vm/times/vm-<series>.tests), for a test
+this machine has not timed: a fresh machine (CI) cuts the suite by
+measured times, not by guesses in other units than the lanes' other
+stages.  A test timed nowhere costs TIMEOUT / 6 x SCALE
 (the headers' timeouts are ~6x the tests' stock times: 180 for the short
 ones, 1200 for init_fault), times what that guess was worth for the
 tests that are timed (when 5 or more are).
@@ -67,6 +71,7 @@ def main():
         part = args.pop(0)
     own, stock = load(args[0]), load(args[1])
     scale = float(args[2])
+    seed = load(args[3]) if len(args) > 3 else {}
     tests, cost, guess = [], {}, {}
     for line in sys.stdin:
         w = line.split()
@@ -78,6 +83,8 @@ def main():
         guess[name] = timeout / 6 * scale
         if name in own:
             cost[name] = own[name]
+        elif name in seed:
+            cost[name] = seed[name]
         elif name in stock:
             cost[name] = stock[name] * scale
     calibrate(cost, guess)
