@@ -3,10 +3,11 @@
 # `make check` / .ci/run: every test suite of the project, one stage each.
 #
 # Stages: install-deps, downloads (kernels + linux-source, cached), userspace
-# unit tests, the runners' planning (tests/scripts), fuzz smoke, module builds + sparse + checkpatch + kernel-doc,
-# the differential suite in userspace, KUnit 6.1, KUnit on the 6.12 debug
-# kernel, the whole in-guest suite on 6.1, on 6.12 and on the 6.12 debug
-# kernel (three lanes on two cores: see "In-guest" below), packaging test.
+# unit tests, the runners' planning (tests/scripts), fuzz smoke, module
+# builds + sparse + checkpatch + kernel-doc, the differential suite in
+# userspace, KUnit 6.1, KUnit on the 6.12 debug kernel, the whole in-guest
+# suite on 6.1, on 6.12 and on the 6.12 debug kernel (three lanes on two
+# cores: see "In-guest" below), packaging test.
 # The debug kernel's build (cold: ~20 CPU minutes) starts in the background
 # right after the downloads, beside the userspace and KUnit 6.1 stages.
 #
@@ -30,7 +31,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
 cache=${DMEM_CACHE:-$HOME/.cache/dmem-backport}
-mkdir -p "$cache/check" "$cache/timings"
+tdir="$cache/timings"	# this machine's test and stage times
+mkdir -p "$cache/check" "$tdir"
 logdir="$cache/check/$(basename "$repo")-$(printf '%s' "$repo" | sha256sum | cut -c1-8)"
 mkdir -p "$logdir"
 : >"$logdir/failures"
@@ -140,7 +142,7 @@ report() {
 	fi
 	RESULTS_PASSED=$((RESULTS_PASSED + p)) RESULTS_FAILED=$((RESULTS_FAILED + f))
 	failed_tests "$name" >>"$logdir/failures"
-	echo "$secs" >"$cache/timings/$name.last"
+	echo "$secs" >"$tdir/$name.last"
 	echo "==== $name: $p passed, $f failed in $secs s (log $logdir/$name.log)"
 	note_time "$name" "$secs" "$p passed, $f failed"
 }
@@ -202,7 +204,7 @@ step() {
 		results_summary
 		exit 1
 	fi
-	echo "$secs" >"$cache/timings/$name.last"
+	echo "$secs" >"$tdir/$name.last"
 	tail -n 3 "$logdir/$name.log" | sed "s/^/$name| /"
 	note_time "$name" "$secs" "prepared"
 }
@@ -216,7 +218,7 @@ downloads() {
 	echo "== downloading kernels 6.1, 6.12 and linux-source 6.1, 6.12 (cached)"
 	scripts/fetch-kernel.sh 6.1 && scripts/fetch-kernel.sh 6.12 &&
 		scripts/linux-source.sh 6.1 && scripts/linux-source.sh 6.12 || return 1
-	[ $cold = 0 ] || echo "$(($(date +%s) - start))" >"$cache/timings/downloads.cold"
+	[ $cold = 0 ] || echo "$(($(date +%s) - start))" >"$tdir/downloads.cold"
 }
 
 # plan_lanes: snapshot the in-guest times (so all three debug parts cut
@@ -252,7 +254,6 @@ last_secs() {
 # each lane's other stages and expected seconds, then the tests of its
 # part of the debug suite) and exit; nothing is installed, built or run.
 if [ "${1:-}" = --plan ]; then
-	tdir="$cache/timings"
 	plan_lanes
 	k=0
 	for b in "$base1" "$base2" "$base3"; do
@@ -320,7 +321,6 @@ fi
 # the same way).  Each part ends with its own
 # kernel-reports result (any KASAN/lockdep/UBSAN/KFENCE/kmemleak/WARN/BUG
 # report in its boot logs).
-tdir="$cache/timings"
 plan_lanes
 ! want vm-6.12-debug ||
 	echo "==== in-guest lanes: expected $base1 s, $base2 s and $base3 s of other stages beside the three parts of the debug suite"
@@ -351,17 +351,19 @@ saved=0
 for k in install-deps:install-deps downloads:downloads kunit-6.1:kunit-6.1 \
 	debug-kernel:kunit-6.12-debug debug-kernel:vm-6.12-debug pkgtest-base:package; do
 	s=${k#*:} k=${k%%:*}
-	f="$cache/timings/$k.cold"
-	[ -s "$f" ] && want "$s" || continue
+	f="$tdir/$k.cold"
+	if ! [ -s "$f" ] || ! want "$s"; then
+		continue
+	fi
 	case " ${counted:-} " in *" $k "*) continue ;; esac
 	counted="${counted:-} $k"
 	cold=$(cat "$f")
 	# recorded before the cold time was made load-proof: CPU / 2 x 1.1
-	if [ -s "$cache/timings/$k.cold-cpu" ]; then
-		c2=$((($(cat "$cache/timings/$k.cold-cpu") * 11 + 19) / 20))
+	if [ -s "$tdir/$k.cold-cpu" ]; then
+		c2=$((($(cat "$tdir/$k.cold-cpu") * 11 + 19) / 20))
 		[ "$c2" -ge "$cold" ] || cold=$c2
 	fi
-	warm=$(cat "$cache/timings/$k.last" 2>/dev/null || echo "$cold")
+	warm=$(cat "$tdir/$k.last" 2>/dev/null || echo "$cold")
 	[ "$warm" -lt "$cold" ] && saved=$((saved + cold - warm))
 	echo "  cold $k: $cold s (this run $warm s)"
 done

@@ -21,16 +21,23 @@ times=tests/vm/times
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# recorded SERIES TEST: the recorded seconds of TEST, empty if none
-recorded() { awk -v t="$2" '$1 == t { print $2 }' "$times/vm-$1.tests"; }
+# recorded SERIES: the names of the tests with a recorded time, sorted
+recorded() { awk '!/^#/ && NF >= 2 { print $1 }' "$times/vm-$1.tests" | sort -u; }
+# sum_times FILE [NAME...]: the sum of FILE's recorded seconds (of the
+# lines named NAME only, if any are given)
+sum_times() {
+	local f=$1
+	shift
+	awk -v names="$*" '
+		BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		!/^#/ && (n == 0 || ($1 in want)) { t += $2 }
+		END { print t + 0 }' "$f"
+}
 
 for s in 6.1 6.12 6.12-debug; do
 	tests/vm/run.sh --kver "$s" --all --list >"$tmp/sel-$s" 2>"$tmp/err" ||
 		{ result_fail "recorded-times/$s" "run.sh --list failed" "$tmp/err"; continue; }
-	: >"$tmp/missing"
-	while read -r t; do
-		[ -n "$(recorded "$s" "$t")" ] || echo "$t" >>"$tmp/missing"
-	done <"$tmp/sel-$s"
+	sort -u "$tmp/sel-$s" | comm -23 - <(recorded "$s") >"$tmp/missing"
 	if [ ! -s "$tmp/sel-$s" ]; then
 		result_fail "recorded-times/$s" "no test selected"
 	elif [ -s "$tmp/missing" ]; then
@@ -44,9 +51,9 @@ done
 # other stages plus its part of the debug suite), one line per lane
 lane_secs() {
 	local b1 b2 b3
-	b1=$(awk '!/^#/ { t += $2 } END { print t + 0 }' "$times/vm-6.12.tests")
-	b2=$(awk '!/^#/ { t += $2 } END { print t + 0 }' "$times/vm-6.1.tests")
-	b3=$(awk '$1 == "kunit-6.12-debug" || $1 == "package" { t += $2 } END { print t + 0 }' "$times/stages")
+	b1=$(sum_times "$times/vm-6.12.tests")
+	b2=$(sum_times "$times/vm-6.1.tests")
+	b3=$(sum_times "$times/stages" kunit-6.12-debug package)
 	awk -v b1="$b1" -v b2="$b2" -v b3="$b3" '
 		FNR == NR { if ($1 !~ /^#/) sec[$1] = $2; next }
 		/^lane [0-9]+: / {
